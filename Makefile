@@ -1,0 +1,89 @@
+# The two commands a newcomer needs are `make demo` and `make test`; each sets
+# up what it needs on a fresh machine. `make help` lists the rest.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+SVENV := .venv-stream
+PY := $(VENV)/bin/python
+SPY := $(SVENV)/bin/python
+UV := $(VENV)/bin/uv
+RUN := .run
+
+export BANK_LAKE_ROOT ?= $(CURDIR)/lake
+export DBT_PROFILES_DIR ?= $(CURDIR)
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: help setup prereqs demo test lock clean redis-start redis-stop \
+        simulate bronze bench-bronze
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
+
+# --- set-up -----------------------------------------------------------------
+
+prereqs:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' \
+	  || { echo "error: Python 3.11 is required as $(PYTHON) (found $$($(PYTHON) --version 2>&1))"; exit 1; }
+	@java -version 2>&1 | grep -Eq 'version "(1[7-9]|2[0-9])' \
+	  || { echo "error: Java 17 or newer is required for Spark and Flink (apt-get install openjdk-17-jre-headless)"; exit 1; }
+	@command -v redis-server >/dev/null || command -v valkey-server >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing redis-server (Debian package)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null 2>&1 \
+	    || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }; \
+	    systemctl disable --now redis-server >/dev/null 2>&1 || service redis-server stop >/dev/null 2>&1 || true; \
+	  else echo "error: redis-server is required (apt-get install redis-server)"; exit 1; fi; }
+
+$(VENV)/.done: requirements/batch.lock pyproject.toml | prereqs
+	@test -x $(UV) || { $(PYTHON) -m venv $(VENV) && $(VENV)/bin/pip install -q uv==0.13.8; }
+	$(UV) pip sync -q --python $(PY) requirements/batch.lock
+	$(UV) pip install -q --python $(PY) --no-deps -e .
+	@touch $@
+
+$(SVENV)/.done: requirements/stream.lock pyproject.toml $(VENV)/.done
+	@test -x $(SPY) || $(UV) venv -q --python $(PYTHON) $(SVENV)
+	$(UV) pip sync -q --python $(SPY) requirements/stream.lock
+	$(UV) pip install -q --python $(SPY) --no-deps -e .
+	@touch $@
+
+setup: prereqs $(VENV)/.done $(SVENV)/.done ## create both environments
+
+lock: ## re-resolve requirements/*.lock from requirements/*.in
+	$(UV) pip compile -q --python-version 3.11 requirements/batch.in -o requirements/batch.lock
+	$(UV) pip compile -q --python-version 3.11 requirements/stream.in -o requirements/stream.lock
+
+# --- the local Redis server ---------------------------------------------------
+
+redis-start: $(VENV)/.done
+	@$(PY) -m bankflow.redis_local start --dir $(RUN)/redis > /dev/null
+
+redis-stop:
+	@test ! -x $(PY) || $(PY) -m bankflow.redis_local stop --dir $(RUN)/redis
+
+# --- the main job and the tests -------------------------------------------------
+
+DAY ?= 2026-11-02
+EVENTS ?= 200000
+
+demo: setup ## simulate a bank day, land it in bronze (local defaults)
+	$(PY) -m bankflow.simulator generate --day $(DAY) --events $(EVENTS)
+	$(PY) -m bankflow.bronze --day $(DAY)
+
+test: setup ## run every test
+	$(PY) -m pytest tests --ignore=tests/streaming
+	$(SPY) -m pytest tests/streaming
+
+simulate: $(VENV)/.done ## simulate one day into the landing folder (DAY=, EVENTS=)
+	$(PY) -m bankflow.simulator generate --day $(DAY) --events $(EVENTS)
+
+bronze: $(VENV)/.done ## ingest one landed day into bronze with Spark (DAY=)
+	$(PY) -m bankflow.bronze --day $(DAY)
+
+bench-bronze: setup ## simulator and bronze at 200,000 and 2,000,000 events
+	$(PY) -m bankflow.bench.bronze
+
+clean: redis-stop ## remove generated data and run output (keeps the environments)
+	rm -rf lake $(RUN) target logs .bench
