@@ -12,6 +12,7 @@ layout below it is the same in both:
     quarantine/<source>/<table>/ingest_date=<day>/    refused lines with their reason (Parquet)
     reports/<layer>/<day>.json                        the run report of a layer for a day
     simulator_state/<day>.json.gz                     the simulator's state at the end of a day
+    landing/realtime/fraud_alerts/<day>/fraud_alerts.jsonl   the real-time alerts, landed from Redis
 
 A day is a business date written ``YYYY-MM-DD``.
 """
@@ -65,3 +66,8 @@ def report_file(layer: str, day: date | str, lake: str | None = None) -> str:
 
 def simulator_state_file(day: date | str, lake: str | None = None) -> str:
     return _join(lake or root(), "simulator_state", f"{_day(day)}.json.gz")
+
+
+def alerts_file(day: date | str, lake: str | None = None) -> str:
+    """The real-time alerts of a day, landed from Redis for the nightly run."""
+    return _join(lake or root(), "landing", "realtime", "fraud_alerts", _day(day), "fraud_alerts.jsonl")
