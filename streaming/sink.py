@@ -1,0 +1,170 @@
+"""The Redis sink: scores, rolling risk, alerts and dead letters.
+
+Key families and expiries are the ones of docs/redis-keys.md. Every write is
+idempotent on the event id, so a replay after a restart rewrites the same
+values and appends no alert twice:
+
+- a score and a risk are hashes, overwritten with the same fields;
+- an alert is appended to the ``bank:fraud:alerts`` stream by a small Lua
+  script only if ``SET bank:fraud:alerted:<event_id> NX`` succeeds, both in
+  one atomic step; dead letters the same way, marked by a digest of the line.
+
+One event is one pipelined round trip. When Redis is away the sink retries
+with a growing pause for up to ``retry_for_s`` and then raises, so the Flink
+job fails over and resumes from its last checkpoint: no score is dropped.
+The Lua script touches two keys; on Redis Cluster they would need a hash tag
+to share a slot (the managed single-shard Redis of production does not).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+
+import redis
+
+from streaming.detectors import Score
+from streaming.latency import Histogram
+from streaming.parse import DeadLetter
+
+log = logging.getLogger("streaming.sink")
+
+DAY_S = 86400
+SCORE_TTL_S = 7 * DAY_S
+RISK_TTL_S = 30 * DAY_S
+ALERTS_STREAM = "bank:fraud:alerts"
+ALERTS_MAXLEN = 1_000_000
+DEADLETTER_STREAM = "bank:fraud:deadletter"
+DEADLETTER_MAXLEN = 100_000
+
+APPEND_ONCE = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
+  return 1
+end
+return 0
+"""
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _flat(fields: dict) -> list[str]:
+    out: list[str] = []
+    for k, v in fields.items():
+        out += [k, "" if v is None else str(v)]
+    return out
+
+
+class RedisSink:
+    def __init__(self, url: str, run_id: str = "local", retry_for_s: float = 60.0,
+                 flush_every_s: float = 0.5) -> None:
+        self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2,
+                                           health_check_interval=0)
+        self.append_once = self.client.register_script(APPEND_ONCE)
+        self.run_id = run_id
+        self.retry_for_s = retry_for_s
+        self.flush_every_s = flush_every_s
+        self.latency = Histogram()  # everything this sink has written
+        self._pending = Histogram()  # not yet added to the Redis histogram
+        self._flushed_at = time.monotonic()
+        self.retries = 0
+
+    @property
+    def latency_key(self) -> str:
+        return f"bank:fraud:latency:{self.run_id}"
+
+    def write(self, item: Score | DeadLetter) -> float | None:
+        """Write one verdict; return its latency in ms (None for a dead letter)."""
+        scored_at = now_ms()
+        self._execute(lambda p: self._commands(p, item, scored_at))
+        if isinstance(item, DeadLetter) or not item.event.emitted_at_ms:
+            return None
+        ms = now_ms() - item.event.emitted_at_ms
+        self.latency.add(ms)
+        self._pending.add(ms)
+        if time.monotonic() - self._flushed_at >= self.flush_every_s:
+            self.flush()
+        return ms
+
+    def flush(self) -> None:
+        """Add the latencies measured since the last flush to the Redis histogram."""
+        if not self._pending.count:
+            return
+        pending, key = self._pending, self.latency_key
+
+        def commands(p):
+            for bucket, n in pending.counts.items():
+                p.hincrby(key, bucket, n)
+            p.hincrby(key, "count", 0)  # keeps the key typed even when read early
+            p.expire(key, SCORE_TTL_S)
+
+        self._execute(commands)
+        current = self.client.hget(key, "max")
+        if current is None or float(current) < pending.max:
+            self.client.hset(key, "max", pending.max)
+        self._pending, self._flushed_at = Histogram(), time.monotonic()
+
+    def _commands(self, p, item: Score | DeadLetter, scored_at: int) -> None:
+        if isinstance(item, DeadLetter):
+            digest = hashlib.sha1(f"{item.feed}\n{item.reason}\n{item.raw}\n{item.event_id}"
+                                  .encode()).hexdigest()
+            fields = {"feed": item.feed, "reason": item.reason, "detail": item.detail,
+                      "raw": item.raw, "event_id": item.event_id, "emitted_at_ms":
+                      item.emitted_at_ms}
+            self.append_once(keys=[f"bank:fraud:deadlettered:{digest}", DEADLETTER_STREAM],
+                             args=[SCORE_TTL_S, DEADLETTER_MAXLEN, *_flat(fields)], client=p)
+            return
+        e = item.event
+        reasons = json.dumps(item.reasons)
+        score_key = f"bank:fraud:score:{e.event_id}"
+        p.hset(score_key, mapping={
+            "score": item.score, "reasons": reasons, "rule_version": item.rule_version,
+            "feed": e.feed, "customer_id": e.customer_id or "", "account_id": e.account_id or "",
+            "event_at": e.event_at, "emitted_at_ms": e.emitted_at_ms, "scored_at_ms": scored_at,
+            "alert": int(item.alert),
+        })
+        p.expire(score_key, SCORE_TTL_S)
+        if e.account_id:
+            risk_key = f"bank:fraud:risk:{e.account_id}"
+            p.hset(risk_key, mapping={
+                "risk": item.risk, "last_event_id": e.event_id, "last_score": item.score,
+                "updated_at_ms": scored_at, "alerts": item.alerts_on_key,
+            })
+            p.expire(risk_key, RISK_TTL_S)
+        if item.alert:
+            fields = {"event_id": e.event_id, "score": item.score, "reasons": reasons,
+                      "customer_id": e.customer_id, "account_id": e.account_id, "feed": e.feed,
+                      "event_at": e.event_at, "rule_version": item.rule_version,
+                      "scored_at_ms": scored_at}
+            self.append_once(keys=[f"bank:fraud:alerted:{e.event_id}", ALERTS_STREAM],
+                             args=[SCORE_TTL_S, ALERTS_MAXLEN, *_flat(fields)], client=p)
+
+    def _execute(self, build) -> None:
+        """Run the commands ``build`` queues in one pipeline, retrying while Redis is away."""
+        deadline, pause = time.monotonic() + self.retry_for_s, 0.05
+        while True:
+            try:
+                with self.client.pipeline(transaction=False) as p:
+                    build(p)
+                    p.execute()
+                return
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
+                if time.monotonic() >= deadline:
+                    raise RuntimeError(
+                        f"Redis unreachable for {self.retry_for_s:.0f} s, giving up: {exc}"
+                    ) from exc
+                self.retries += 1
+                if self.retries == 1 or self.retries % 20 == 0:
+                    log.warning("redis unreachable (%s), retry %d", exc, self.retries)
+                time.sleep(pause)
+                pause = min(pause * 2, 1.0)
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self.client.close()
