@@ -1,0 +1,71 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='event_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
+
+with
+
+bronze as (
+
+    select * from {{ source('mobile_app', 'logins') }}
+    where {{ bronze_deliveries() }}
+
+),
+
+first_delivery as (
+
+    {{ bank_utils.deduplicate(
+        'bronze',
+        'event_id',
+        'ingest_date, _ingested_at, _source_file, _source_line'
+    ) }}
+
+),
+
+not_yet_staged as (
+
+    select first_delivery.*
+    from first_delivery
+    {%- if is_incremental() %}
+        where not exists (
+            select 1
+            from {{ this }} as staged
+            where
+                staged.event_id = first_delivery.event_id
+                and staged.ingest_date < {{ business_date() }}
+        )
+    {%- endif %}
+
+),
+
+renamed as (
+
+    select
+        cast(event_id as varchar) as event_id,
+        cast(event_at as timestamp) as attempted_at,
+        cast(customer_id as varchar) as customer_id,
+        cast(session_id as varchar) as session_id,
+        cast(device_id as varchar) as device_id,
+        cast(auth_method as varchar) as auth_method,
+        cast(outcome as varchar) as login_outcome,
+        outcome = 'success' as is_successful,
+        cast(failure_reason as varchar) as failure_reason,
+        cast(os as varchar) as device_os,
+        cast(app_version as varchar) as app_version,
+        {{ bank_utils.tokenize('ip_address') }} as ip_token,
+        cast(geo_city as varchar) as geo_city,
+        cast(geo_country as varchar) as geo_country_code,
+        cast(geo_lat as double) as geo_lat,
+        cast(geo_lon as double) as geo_lon,
+        cast(ingest_date as date) as ingest_date,
+        cast(_ingested_at as timestamp) as ingested_at,
+        cast(event_at as date) < cast(ingest_date as date) as is_late_arriving
+    from not_yet_staged
+
+)
+
+select * from renamed

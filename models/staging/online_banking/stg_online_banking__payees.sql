@@ -1,0 +1,64 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='event_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
+
+with
+
+bronze as (
+
+    select * from {{ source('online_banking', 'payees') }}
+    where {{ bronze_deliveries() }}
+
+),
+
+first_delivery as (
+
+    {{ bank_utils.deduplicate(
+        'bronze',
+        'event_id',
+        'ingest_date, _ingested_at, _source_file, _source_line'
+    ) }}
+
+),
+
+not_yet_staged as (
+
+    select first_delivery.*
+    from first_delivery
+    {%- if is_incremental() %}
+        where not exists (
+            select 1
+            from {{ this }} as staged
+            where
+                staged.event_id = first_delivery.event_id
+                and staged.ingest_date < {{ business_date() }}
+        )
+    {%- endif %}
+
+),
+
+renamed as (
+
+    select
+        cast(event_id as varchar) as event_id,
+        cast(event_at as timestamp) as added_at,
+        cast(customer_id as varchar) as customer_id,
+        cast(session_id as varchar) as session_id,
+        cast(payee_id as varchar) as payee_id,
+        {{ bank_utils.tokenize('payee_name') }} as payee_name_token,
+        {{ bank_utils.tokenize('payee_iban') }} as payee_iban_token,
+        cast(payee_country as varchar) as payee_country_code,
+        {{ bank_utils.tokenize('ip_address') }} as ip_token,
+        cast(ingest_date as date) as ingest_date,
+        cast(_ingested_at as timestamp) as ingested_at,
+        cast(event_at as date) < cast(ingest_date as date) as is_late_arriving
+    from not_yet_staged
+
+)
+
+select * from renamed
