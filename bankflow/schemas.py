@@ -469,14 +469,23 @@ def parse_timestamp(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
 
 
+def _finite(value: int | float) -> bool:
+    """A finite double: an integer too large for a double is no more finite than inf."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def _check_type(f: Field, value: object) -> None:
     ok: bool
     if f.type == "string":
         ok = isinstance(value, str)
     elif f.type == "integer":
-        ok = isinstance(value, int) and not isinstance(value, bool)
+        # Bronze stores integers as bigint: a larger one is not a count.
+        ok = isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
     elif f.type in ("decimal", "double"):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and _finite(value)
     elif f.type == "boolean":
         ok = isinstance(value, bool)
     elif f.type == "date":
@@ -502,6 +511,8 @@ def _check_amount(f: Field, value: float | int) -> None:
         amount = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     except InvalidOperation:
         raise Rejected("impossible_amount", f"{f.name}={value!r}") from None
+    if abs(amount) > MAX_AMOUNT * 100:  # before quantize, which fails on huge numbers
+        raise Rejected("impossible_amount", f"{f.name}={value!r} is not an amount or a balance")
     if amount != amount.quantize(Decimal("0.01")):
         raise Rejected("impossible_amount", f"{f.name}={value!r} has sub-cent digits")
     if f.name == "amount" and not MIN_AMOUNT <= amount <= MAX_AMOUNT:
