@@ -18,6 +18,7 @@ export PYTHONPATH := $(CURDIR)
 
 .PHONY: help setup prereqs demo test lock clean redis-start redis-stop \
         simulate bronze bench-bronze
+.PHONY: airflow nightly nightly-prepare bench-nightly
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -84,6 +85,30 @@ bronze: $(VENV)/.done ## ingest one landed day into bronze with Spark (DAY=)
 
 bench-bronze: setup ## simulator and bronze at 200,000 and 2,000,000 events
 	$(PY) -m bankflow.bench.bronze
+
+# --- the nightly Airflow DAG (dags/, docs/nightly.md) -------------------------
+
+AIRFLOW_PORT ?= 8080
+AIRFLOW_ENV := AIRFLOW_HOME=$(CURDIR)/.airflow AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
+  AIRFLOW__CORE__LOAD_EXAMPLES=False AIRFLOW__API__HOST=127.0.0.1 \
+  AIRFLOW__API__PORT=$(AIRFLOW_PORT) BANK_DBT_TARGET_PATH=$(CURDIR)/target/nightly
+AIRFLOW := $(AIRFLOW_ENV) $(VENV)/bin/airflow
+DBT := $(VENV)/bin/dbt
+
+nightly-prepare: $(VENV)/.done redis-start
+	@test -d dbt_packages || $(DBT) deps --quiet
+	@$(DBT) parse --quiet --target-path $(CURDIR)/target/nightly
+	@$(AIRFLOW) db migrate > /dev/null
+	@$(AIRFLOW) pools set bank_duckdb_writer 1 "One writer at a time for the local DuckDB warehouse" > /dev/null
+
+airflow: nightly-prepare ## the Airflow UI on 127.0.0.1:$(AIRFLOW_PORT) with the nightly DAG (Ctrl-C stops)
+	$(AIRFLOW) standalone
+
+nightly: nightly-prepare ## run the nightly DAG for one day end to end (DAY=, EVENTS=)
+	$(AIRFLOW) dags test bank_nightly $(DAY) --conf '{"events": $(EVENTS)}'
+
+bench-nightly: nightly-prepare ## the nightly DAG for one day at 200,000 events, time per step
+	flock /tmp/bank-heavy.lock $(AIRFLOW_ENV) $(PY) -m bankflow.bench.nightly --day $(DAY) --events $(EVENTS)
 
 clean: redis-stop ## remove generated data and run output (keeps the environments)
 	rm -rf lake $(RUN) target logs .bench
