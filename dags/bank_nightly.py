@@ -27,7 +27,7 @@ STEP_TASKS = ("land_day", "bronze", "bronze_quality_gate", "land_alerts", "publi
     # Day D's interval ends at 02:00 the next morning, when the sources have
     # delivered it; the run's logical date is then D itself.
     schedule=CronDataIntervalTimetable("0 2 * * *", timezone="UTC"),
-    start_date=datetime(2026, 11, 1),
+    start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
     default_args={"retries": config.RETRIES,

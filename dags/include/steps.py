@@ -98,8 +98,9 @@ def bronze_command(plan: dict, sources: list[str]) -> tuple[list[str], dict]:
     if config.SPARK_MODE == "connect":
         if not config.SPARK_REMOTE:
             raise RuntimeError("BANK_SPARK_MODE=connect needs BANK_SPARK_REMOTE=sc://host:port")
-        env["SPARK_REMOTE"] = config.SPARK_REMOTE
+        env["BANK_SPARK_REMOTE"] = config.SPARK_REMOTE  # bankflow.spark reads it
     else:
+        env.pop("BANK_SPARK_REMOTE", None)
         env["BANK_SPARK_MASTER"] = config.SPARK_MASTER
     return [sys.executable, "-m", "bankflow.bronze", *args], env
 
