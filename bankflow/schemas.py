@@ -191,6 +191,9 @@ ACCOUNTS = Feed(
         _f("interest_rate", "double", "Yearly interest rate in percent.", nullable=True),
         _f("card_id", "string", "Id of the card issued on the account.", nullable=True),
         _f("updated_at", "timestamp", "When any attribute last changed, in UTC."),
+        # Reconciliation point: equals the balance_after of the account's last posting
+        # up to the extract (event_at). Not an attribute: SCD2 should not track it.
+        _f("ledger_balance", "decimal", "Ledger balance when the extract was taken.", nullable=True),
     ),
 )
 
