@@ -19,6 +19,7 @@ export PYTHONPATH := $(CURDIR)
 .PHONY: help setup prereqs demo test lock clean redis-start redis-stop \
         simulate bronze bench-bronze
 .PHONY: airflow nightly nightly-prepare bench-nightly
+.PHONY: lint lint-fix health pr-check docs hooks
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -109,6 +110,31 @@ nightly: nightly-prepare ## run the nightly DAG for one day end to end (DAY=, EV
 
 bench-nightly: nightly-prepare ## the nightly DAG for one day at 200,000 events, time per step
 	flock /tmp/bank-heavy.lock $(AIRFLOW_ENV) $(PY) -m bankflow.bench.nightly --day $(DAY) --events $(EVENTS)
+
+# --- the analyst workflow: lint, health, slim CI, docs (bankflow.devtools) -------
+# BASE= a git ref (changed files only; pr-check needs it), FILES= files for lint-fix,
+# TARGET= artifacts for health, PORT= for docs, STATE= and BASE_DB= the last
+# production run's target folder and DuckDB file for pr-check, VARS= dbt --vars.
+
+lint: $(VENV)/.done ## the pre-commit checks over the whole project (BASE= changed files only)
+	$(PY) -m bankflow.devtools.lint $(if $(BASE),--base $(BASE))
+
+lint-fix: $(VENV)/.done ## apply the fixers: whitespace, ruff, sqlfluff fix (FILES= or BASE=)
+	$(PY) -m bankflow.devtools.lint --fix $(if $(BASE),--base $(BASE)) $(FILES)
+
+health: $(VENV)/.done ## project-health checks and coverage percentages (TARGET=)
+	$(PY) -m bankflow.devtools.health $(if $(TARGET),--target $(TARGET))
+
+pr-check: $(VENV)/.done ## slim CI: lint, health, dbt build state:modified+ deferred to BASE=
+	@test -n "$(BASE)" || { echo "usage: make pr-check BASE=<git ref>, e.g. BASE=main"; exit 2; }
+	$(PY) -m bankflow.devtools.pr_check --base $(BASE) \
+	  $(if $(STATE),--state $(STATE) --base-db $(BASE_DB)) $(if $(VARS),--vars '$(VARS)')
+
+docs: $(VENV)/.done ## generate the dbt docs and serve them on 127.0.0.1 (PORT=)
+	$(PY) -m bankflow.devtools.docs $(if $(PORT),--port $(PORT))
+
+hooks: $(VENV)/.done ## install the pre-commit hooks in this clone
+	$(VENV)/bin/pre-commit install
 
 clean: redis-stop ## remove generated data and run output (keeps the environments)
 	rm -rf lake $(RUN) target logs .bench
