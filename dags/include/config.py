@@ -134,6 +134,7 @@ class RunSettings:
     events: int
     seed: int
     quarantine_max_share: float
+    quarantine_min_records: int
     redis_ttl_seconds: int
     publish_batch: int
 
@@ -147,6 +148,7 @@ def run_settings() -> RunSettings:
         # The simulator injects a few percent of bad records on purpose; more
         # than this share refused by bronze means a broken feed, not noise.
         quarantine_max_share=float(_variable("quarantine_max_share", "0.10")),
+        quarantine_min_records=int(_variable("quarantine_min_records", "100")),
         redis_ttl_seconds=int(_variable("redis_ttl_seconds", str(3 * 24 * 3600))),
         publish_batch=int(_variable("publish_batch", "2000")),
     )

@@ -56,6 +56,7 @@ def plan(logical_date, run_after, conf, run_id: str) -> dict:
             "dbt_target": config.DBT_TARGET, "spark_mode": config.SPARK_MODE,
             "landing_mode": config.LANDING_MODE, "bronze_groups": config.BRONZE_GROUPS,
             "quarantine_max_share": settings.quarantine_max_share,
+            "quarantine_min_records": settings.quarantine_min_records,
             "redis_ttl_seconds": settings.redis_ttl_seconds,
             "publish_batch": settings.publish_batch}
     log.info("plan %s: business day %s, lake %s, dbt target %s, spark %s", run_id, day,
@@ -151,12 +152,14 @@ def bronze_gate(plan: dict) -> dict:
     counts = _feed_counts(json.loads(Path(path).read_text()))
     if not counts:
         raise GateFailed(f"the bronze run report {path} lists no feed")
-    limit = plan["quarantine_max_share"]
+    limit, floor = plan["quarantine_max_share"], plan["quarantine_min_records"]
     over = []
     for name, c in sorted(counts.items()):
         share = c["quarantined"] / c["read"] if c["read"] else 0.0
         c["share"] = round(share, 4)
-        if share > limit:
+        # A feed of a handful of records (payees added on a quiet day) is
+        # not judged alone: one bad line would be a large share of it.
+        if share > limit and c["read"] >= floor:
             reasons = ", ".join(f"{r}={n}" for r, n in sorted(c["by_reason"].items()))
             over.append(f"{name}: {c['quarantined']} of {c['read']} quarantined "
                         f"({share:.1%}; {reasons or 'no reasons'})")
@@ -165,6 +168,8 @@ def bronze_gate(plan: dict) -> dict:
     log.info("bronze gate %s: %d feeds, %d read, %d quarantined (%.2f%%), limit %.1f%%",
              plan["day"], len(counts), read, quarantined,
              100 * quarantined / read if read else 0, 100 * limit)
+    if read and quarantined / read > limit:
+        over.append(f"all feeds: {quarantined} of {read} quarantined")
     if over:
         raise GateFailed(f"bronze quarantine above {limit:.1%} on {plan['day']}: "
                          + "; ".join(over))
