@@ -40,7 +40,9 @@ def load_rules(path: str | Path | None = None) -> dict:
             raise ValueError(f"rules file {path or RULES_FILE}: missing {name!r}")
     unknown = set(rules["detectors"]) - set(DETECTORS)
     if unknown:
-        raise ValueError(f"rules file: unknown detectors {sorted(unknown)}; known {list(DETECTORS)}")
+        raise ValueError(
+            f"rules file: unknown detectors {sorted(unknown)}; known {list(DETECTORS)}"
+        )
     return rules
 
 
@@ -271,9 +273,9 @@ class CardTesting(Detector):
             if len(_window(probes, e.ts, c["window_s"])) >= c["min_probes"]:
                 return [("card_testing_probe", c["weight_probe"])]
             return []
-        if e.amount >= c["large_amount"]:
-            if len(_window(probes, e.ts, c["window_s"])) >= c["min_probes"]:
-                return [("card_testing", c["weight"])]
+        probed = len(_window(probes, e.ts, c["window_s"])) >= c["min_probes"]
+        if e.amount >= c["large_amount"] and probed:
+            return [("card_testing", c["weight"])]
         return []
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import itertools
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bankflow import schemas
 
 DAY = "2026-11-02"
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 _ids = itertools.count(1)
 
 

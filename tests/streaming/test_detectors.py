@@ -76,8 +76,10 @@ def test_first_event_without_baseline_says_so_and_uses_the_absolute_amount():
 
 
 def test_new_device_needs_history_or_a_baseline():
-    r = lambda t, dev: record("mobile_app.logins", t, customer_id="c1", device_id=dev,
-                              ip_address="10.0.0.1")  # noqa: E731
+    def r(t, dev):
+        return record("mobile_app.logins", t, customer_id="c1", device_id=dev,
+                      ip_address="10.0.0.1")
+
     no_history = run([r(0, "d1")], feed="mobile_app.logins")[0]
     assert "new_device" not in no_history.reasons
     later = run([r(0, "d1"), r(60, "d1"), r(120, "d2")], feed="mobile_app.logins")
