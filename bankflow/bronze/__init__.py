@@ -1,0 +1,1 @@
+"""Spark bronze ingestion (filled in below)."""

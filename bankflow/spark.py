@@ -1,0 +1,89 @@
+"""The SparkSession of the batch jobs, built from configuration.
+
+Where Spark runs is configuration, never code:
+
+- ``$BANK_SPARK_REMOTE`` (``sc://host:15002``): a Spark Connect server. The
+  job's files (landing, bronze) must then be paths the server can reach.
+- otherwise ``$BANK_SPARK_MASTER`` (default ``local[*]``): ``local[N]``,
+  ``spark://host:7077``, ``yarn``, ``k8s://...``. Under ``spark-submit`` the
+  master and resources come from the submit command and are left alone.
+
+Locally the UI is off, shuffles are small and Spark's own logs are quiet
+(WARN), so that a job's log is its own one line per step. Extra settings can
+be passed as ``$BANK_SPARK_CONF`` (``key=value,key=value``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+# Settings every bankflow job relies on, whatever the master.
+REQUIRED_CONF = {
+    # Bronze timestamps are UTC; the session time zone decides how Spark
+    # parses and prints them.
+    "spark.sql.session.timeZone": "UTC",
+    # Python's json.loads keeps the last of duplicated keys; so must bronze.
+    "spark.sql.variant.allowDuplicateKeys": "true",
+}
+
+# Settings for a single-machine run; a cluster's own defaults win there.
+LOCAL_CONF = {
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.driver.memory": os.environ.get("BANK_SPARK_DRIVER_MEMORY", "3g"),
+    "spark.sql.adaptive.enabled": "true",
+    # Reading many small landing files: one task per 64 MB is plenty.
+    "spark.sql.files.maxPartitionBytes": str(64 * 1024 * 1024),
+}
+
+
+class SparkUnavailable(RuntimeError):
+    pass
+
+
+def _extra_conf() -> dict[str, str]:
+    pairs = [p for p in os.environ.get("BANK_SPARK_CONF", "").split(",") if p.strip()]
+    conf = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise ValueError(f"BANK_SPARK_CONF: {pair!r} is not key=value")
+        conf[key.strip()] = value.strip()
+    return conf
+
+
+def _under_spark_submit() -> bool:
+    return "PYSPARK_GATEWAY_PORT" in os.environ or "SPARK_SUBMIT_OPTS" in os.environ
+
+
+def session(app: str = "bankflow", master: str | None = None, conf: dict | None = None):
+    """A SparkSession for ``app``: Spark Connect, a given master, or ``local[*]``."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:  # pragma: no cover - the batch environment has it
+        raise SparkUnavailable("pyspark is not installed: run `make setup`") from exc
+
+    remote = os.environ.get("BANK_SPARK_REMOTE")
+    builder = SparkSession.builder.appName(app)
+    if remote and not master:
+        builder = builder.remote(remote)
+        local = False
+    else:
+        if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
+            raise SparkUnavailable("Java 17 is required for Spark: install openjdk-17-jre-headless")
+        master = master or os.environ.get("BANK_SPARK_MASTER")
+        if master or not _under_spark_submit():
+            builder = builder.master(master or "local[*]")
+        local = (master or "local").startswith("local")
+
+    settings = {**(LOCAL_CONF if local else {}), **REQUIRED_CONF, **_extra_conf(), **(conf or {})}
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    for key, value in REQUIRED_CONF.items():  # an existing session may lack them
+        spark.conf.set(key, value)
+    if not remote:
+        spark.sparkContext.setLogLevel(os.environ.get("BANK_SPARK_LOG_LEVEL", "WARN"))
+    return spark
