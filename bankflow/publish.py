@@ -343,11 +343,7 @@ def read_segment(client, customer_id: str) -> dict[str, str]:
 def duckdb_rows(path: str, family: Family, batch_size: int = DEFAULT_BATCH,
                 relation: str | None = None) -> Iterator[dict]:
     """Stream a model's rows from a DuckDB file, read-only (dbt has finished)."""
-    import duckdb  # batch environment only
-
-    if not os.path.exists(path):
-        raise PublishError(f"no DuckDB warehouse at {path}: has dbt built it?")
-    con = duckdb.connect(path, read_only=True)
+    con = open_duckdb(path)
     try:
         relation = relation or _duckdb_relation(con, family.model)
         cursor = con.execute(f"select * from {relation}")
@@ -361,6 +357,25 @@ def duckdb_rows(path: str, family: Family, batch_size: int = DEFAULT_BATCH,
                 yield dict(zip(columns, values, strict=True))
     finally:
         con.close()
+
+
+def open_duckdb(path: str):
+    """A read-only connection to the warehouse file dbt has finished writing.
+
+    When dbt ran in this same process (``dag.test()`` runs tasks in-process)
+    and dbt-duckdb still holds the file open, DuckDB refuses a second
+    connection with another configuration; the process then shares dbt's.
+    """
+    import duckdb  # batch environment only
+
+    if not os.path.exists(path):
+        raise PublishError(f"no DuckDB warehouse at {path}: has dbt built it?")
+    try:
+        return duckdb.connect(path, read_only=True)
+    except duckdb.ConnectionException as exc:
+        if "different configuration" not in str(exc):
+            raise
+        return duckdb.connect(path)
 
 
 def _duckdb_relation(con, model: str) -> str:

@@ -63,9 +63,7 @@ def run_night(dag, day: str, **kwargs):
 
 def gold_fingerprint() -> dict[str, tuple[int, str]]:
     """Row count and a digest of the sorted rows of each published gold table."""
-    import duckdb
-
-    con = duckdb.connect(str(DUCKDB_PATH), read_only=True)
+    con = publish.open_duckdb(DUCKDB_PATH)
     try:
         out = {}
         for model in GOLD:

@@ -217,3 +217,35 @@ def test_duckdb_rows_stream_every_row_typed(tmp_path, redis_url, client):
     assert base["typical_amount"] == "12.34" and "home_lon" not in base
     assert json.loads(base["usual_countries"]) == ["DE", "FR"]
     assert json.loads(base["active_hours"]) == [9, 21]
+
+
+def test_the_dbt_adapter_path_reads_a_model_through_ref(tmp_path, redis_url, client):
+    """The production path (Snowflake, Redshift) run against a DuckDB profile."""
+    pytest.importorskip("dbt.cli.main")
+    project = tmp_path / "project"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text(
+        "name: mini\nversion: '1.0'\nconfig-version: 2\nprofile: mini\n"
+        "models:\n  mini:\n    +schema: gold\n    +materialized: table\n")
+    (project / "profiles.yml").write_text(
+        "mini:\n  target: warehouse\n  outputs:\n    warehouse:\n      type: duckdb\n"
+        f"      path: {tmp_path / 'w.duckdb'}\n      schema: main\n")
+    (project / "models" / "dim_accounts.sql").write_text(
+        "select 'A' || i as account_id, 'C' || (i % 7) as customer_id,\n"
+        "    'savings' as account_type, 'active' as status,\n"
+        "    date '2021-03-04' as opened_date\n"
+        "from range(40) t(i)\n")
+    from dbt.cli.main import dbtRunner
+
+    built = dbtRunner().invoke(["run", "--project-dir", str(project), "--profiles-dir",
+                                str(project), "--target-path", str(tmp_path / "target"),
+                                "--quiet"])
+    assert built.success
+
+    rows = publish.dbt_rows(publish.ACCOUNTS, str(project), str(project), "warehouse")
+    report = publish.publish(redis_url, "2026-11-02", {"account": rows})
+
+    assert report["families"][0]["written"] == 40
+    assert client.hgetall("bank:account:2026-11-02:A13") == {
+        "customer_id": "C6", "account_type": "savings", "status": "active",
+        "opened_date": "2021-03-04"}
