@@ -86,7 +86,7 @@ def small_bank(lake: Path, day: str, *, customers: int = 6, extra: dict | None =
             "address_line": f"{i} Main St", "postal_code": f"10{i:02d}AB", "city": "Utrecht",
             "country": "NL", "home_lat": 52.0907 + i / 1000, "home_lon": 5.1214,
             "kyc_status": "verified", "risk_rating": "high" if i == 0 else "low",
-            "home_branch_id": "B001", "customer_since": "2020-01-01",
+            "home_branch_id": "BR001", "customer_since": "2020-01-01",
             # Customer 1 changes risk rating on the second day: an SCD2 change.
             "updated_at": ts(day, 0) if (i == 1 and offset >= 1) else "2026-10-01T00:00:00Z",
         })
@@ -130,7 +130,7 @@ def small_bank(lake: Path, day: str, *, customers: int = 6, extra: dict | None =
             "geo_country": "NL", "geo_lat": 52.09, "geo_lon": 5.12,
         })
     records["branch.visits"].append({
-        "event_id": f"visit-{day}-0", "event_at": ts(day, 11), "branch_id": "B001",
+        "event_id": f"visit-{day}-0", "event_at": ts(day, 11), "branch_id": "BR001",
         "customer_id": None, "purpose": "advice", "duration_minutes": 15,
     })
     for name, more in (extra or {}).items():
