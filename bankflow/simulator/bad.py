@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bankflow import schemas
-from bankflow.simulator.day import DayBuilder, dumps
+from bankflow.simulator.day import ENCODERS, DayBuilder, dumps
 
 QUARANTINE_KINDS = (
     "bad_encoding",
@@ -82,7 +82,8 @@ class Injector:
 
     def load(self, feed: str, records: list[dict]) -> None:
         self.records[feed] = records
-        self.entries[feed] = [[float(i), 0, dumps(r), None] for i, r in enumerate(records)]
+        encode = ENCODERS[feed]
+        self.entries[feed] = [[float(i), 0, encode(r), None] for i, r in enumerate(records)]
 
     def _extra(
         self, feed: str, key: float, payload, kind: str, event_id: str | None, detail: str
@@ -122,7 +123,7 @@ class Injector:
             self._extra(
                 feed,
                 self.rnd.uniform(-0.5, n),
-                dumps(rec),
+                ENCODERS[feed](rec),
                 "late",
                 rec["event_id"],
                 f"event_at {rec['event_at']} is on the previous day",

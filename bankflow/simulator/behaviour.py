@@ -21,7 +21,7 @@ import calendar
 import math
 from datetime import date, timedelta
 
-from bankflow.simulator.core import DAY_US, HOUR_US, MINUTE_US, SECOND_US, clamp
+from bankflow.simulator.core import DAY_US, HOUR_US, MINUTE_US, SECOND_US, clamp, one, pick, ri
 from bankflow.simulator.day import DayBuilder
 from bankflow.simulator.population import iban, lognormal_cents
 from bankflow.simulator.reference import AMOUNTS
@@ -233,6 +233,9 @@ def _cum(weights) -> list[float]:
 
 HOUR_CUM = {k: _cum(v) for k, v in HOURS.items()}
 HOUR_LIST = list(range(24))
+ATM_CUM = _cum(ATM_WEIGHTS)
+AUTH_METHODS = ("biometric", "pin", "password")
+AUTH_CUM = _cum((6, 3, 1))
 
 
 class Behaviour:
@@ -269,7 +272,7 @@ class Behaviour:
         self.travel = {}
         for a in self.actors:
             if rnd.random() < TRAVEL_SHARE:
-                self.travel[a[0]["customer_id"]] = rnd.choice(self.ref.travel_cities)
+                self.travel[a[0]["customer_id"]] = one(rnd, self.ref.travel_cities)
         self._local_cum = {}
         self._online = self._weighted(self.ref.online, ONLINE_CATEGORY)
         self.branch_hours = HOUR_CUM["branch_saturday" if weekday == 5 else "branch"]
@@ -294,7 +297,7 @@ class Behaviour:
 
     def hour(self, profile: str) -> int:
         rnd = self.rnd
-        h = rnd.choices(HOUR_LIST, cum_weights=HOUR_CUM[profile])[0]
+        h = pick(rnd, HOUR_LIST, HOUR_CUM[profile])
         return int((h + rnd.random()) * _H)
 
     def amount(self, category: str, kind: str) -> int:
@@ -351,7 +354,7 @@ class Behaviour:
                     self.card(actor)
                     continue
                 names, acum, _ = acts[actor[0]["customer_type"]]
-                run[rnd.choices(names, cum_weights=acum)[0]](actor)
+                run[pick(rnd, names, acum)](actor)
 
     def card(self, actor) -> None:
         c, checking, cc, _ = actor
@@ -359,7 +362,7 @@ class Behaviour:
         city, away = self.whereabouts(c)
         t = self.card_time(c, "travel" if away else "card")
         ms, mcum = self.local(city)
-        m = rnd.choices(ms, cum_weights=mcum)[0]
+        m = pick(rnd, ms, mcum)
         acc = cc if cc is not None and rnd.random() < 0.45 else checking
         self.b.post(
             t,
@@ -378,7 +381,7 @@ class Behaviour:
         rnd = self.rnd
         t = self.card_time(c, "online_shop")
         ms, mcum = self._online
-        m = rnd.choices(ms, cum_weights=mcum)[0]
+        m = pick(rnd, ms, mcum)
         acc = cc if cc is not None and rnd.random() < 0.6 else checking
         self.b.post(
             t,
@@ -397,7 +400,7 @@ class Behaviour:
         rnd = self.rnd
         city, away = self.whereabouts(c)
         t = self.card_time(c, "travel" if away else "card")
-        cents = rnd.choices(ATM_AMOUNTS, ATM_WEIGHTS)[0] * 100
+        cents = pick(rnd, ATM_AMOUNTS, ATM_CUM) * 100
         geo = self.geo(city)
         b = self.b
         b.post(
@@ -449,9 +452,7 @@ class Behaviour:
         kind = c["customer_type"]
         city, away = self.whereabouts(c)
         t = self.hour("mobile")
-        device = (
-            c["_dev"][0] if len(c["_dev"]) == 1 or rnd.random() < 0.85 else rnd.choice(c["_dev"])
-        )
+        device = c["_dev"][0] if len(c["_dev"]) == 1 or rnd.random() < 0.85 else one(rnd, c["_dev"])
         feed = "mobile_app.devices"
         if rnd.random() < 0.003 and not away:
             if len(c["_dev"]) >= 3:
@@ -491,25 +492,25 @@ class Behaviour:
         session = b.session()
         if rnd.random() < 0.04:
             self.mobile_login(
-                max(0, t - rnd.randint(5, 40) * SECOND_US),
+                max(0, t - ri(rnd, 5, 40) * SECOND_US),
                 c,
                 device,
                 geo,
                 session,
                 "failure",
-                rnd.choice(("bad_password", "mfa_failed")),
+                one(rnd, ("bad_password", "mfa_failed")),
             )
         self.mobile_login(t, c, device, geo, session, "success", None)
-        t += rnd.randint(10, 90) * SECOND_US
+        t += ri(rnd, 10, 90) * SECOND_US
         if rnd.random() < P2P_SHARE[kind]:
             self.p2p(clamp(t), c, checking, device, geo, session)
-            t += rnd.randint(10, 60) * SECOND_US
+            t += ri(rnd, 10, 60) * SECOND_US
         if rnd.random() < 0.03:
             acc = cc if cc is not None and rnd.random() < 0.5 else checking
             control = rnd.choices(("lock", "unlock", "set_limit", "travel_notice"), (3, 3, 2, 1))[0]
             value = {
-                "set_limit": str(rnd.choice((500, 1000, 2000))),
-                "travel_notice": rnd.choice(("FR", "IT", "ES", "NL", "GB", "CZ")),
+                "set_limit": str(one(rnd, (500, 1000, 2000))),
+                "travel_notice": one(rnd, ("FR", "IT", "ES", "NL", "GB", "CZ")),
             }.get(control)
             feed = "mobile_app.card_controls"
             b.add(
@@ -541,7 +542,7 @@ class Behaviour:
     ) -> dict:
         b = self.b
         feed = "mobile_app.logins"
-        method = method or self.rnd.choices(("biometric", "pin", "password"), (6, 3, 1))[0]
+        method = method or pick(self.rnd, AUTH_METHODS, AUTH_CUM)
         return b.add(
             feed,
             t,
@@ -569,9 +570,9 @@ class Behaviour:
         median = 2_500 if c["customer_type"] == "student" else 6_000
         cents = lognormal_cents(rnd, median, 0.8)
         recipient_acc = None
-        phone = f"+4917{rnd.randint(10_000_000, 99_999_999)}"
+        phone = f"+4917{ri(rnd, 10_000_000, 99_999_999)}"
         if rnd.random() < 0.3:
-            other = rnd.choices(self.actors, cum_weights=self.actor_cum)[0]
+            other = pick(rnd, self.actors, self.actor_cum)
             if other[0] is not c and other[1]["currency"] == checking["currency"]:
                 recipient_acc = other[1]
                 phone = other[0]["phone"] or phone
@@ -596,7 +597,7 @@ class Behaviour:
                 "geo_lon": geo[3],
             },
         )
-        t2 = clamp(t + rnd.randint(1, 5) * SECOND_US)
+        t2 = clamp(t + ri(rnd, 1, 5) * SECOND_US)
         b.post(
             t2,
             checking,
@@ -663,7 +664,7 @@ class Behaviour:
         session = b.session()
         if rnd.random() < 0.005 and not away:
             feed = "online_banking.password_resets"
-            tr = max(0, t - rnd.randint(60, 300) * SECOND_US)
+            tr = max(0, t - ri(rnd, 60, 300) * SECOND_US)
             b.add(
                 feed,
                 tr,
@@ -672,13 +673,13 @@ class Behaviour:
                     "event_at": b.clock.ts(tr),
                     "customer_id": c["customer_id"],
                     "session_id": None,
-                    "delivery": rnd.choice(("email", "sms")),
+                    "delivery": one(rnd, ("email", "sms")),
                     "ip_address": c["_ip"],
                 },
             )
         if rnd.random() < 0.03:
             self.online_login(
-                max(0, t - rnd.randint(5, 60) * SECOND_US),
+                max(0, t - ri(rnd, 5, 60) * SECOND_US),
                 c,
                 geo,
                 b.session(),
@@ -688,7 +689,7 @@ class Behaviour:
         self.online_login(t, c, geo, session, "success", None)
         if rnd.random() >= TRANSFER_SHARE[kind]:
             return
-        t = clamp(t + rnd.randint(20, 240) * SECOND_US)
+        t = clamp(t + ri(rnd, 20, 240) * SECOND_US)
         balance = max(0, checking["_bal"])
         roll = rnd.random()
         business = kind == "small_business"
@@ -716,11 +717,11 @@ class Behaviour:
                     "ip_address": c["_ip"],
                 },
             )
-            t = clamp(t + rnd.randint(20, 120) * SECOND_US)
+            t = clamp(t + ri(rnd, 20, 120) * SECOND_US)
         elif not c["_payees"]:
             return
         else:
-            payee = rnd.choice(c["_payees"])
+            payee = one(rnd, c["_payees"])
         median = (90_000 if business else 15_000) if not bill else 8_000
         cents = lognormal_cents(rnd, median, 0.9)
         cents = max(500, min(cents, int(balance * 0.3)))
@@ -766,7 +767,7 @@ class Behaviour:
                 "geo_lon": geo[3],
             },
         )
-        t2 = clamp(t + self.rnd.randint(1, 3) * SECOND_US)
+        t2 = clamp(t + ri(self.rnd, 1, 3) * SECOND_US)
         ttype = "bill_payment" if kind == "bill_payment" else "transfer_out"
         debit = b.post(
             t2,
@@ -809,8 +810,8 @@ class Behaviour:
         )
         if branch is None or branch.city != c["city"]:
             options = [br for br in self.ref.branches if br.city == c["city"]]
-            branch = rnd.choice(options)
-        h = rnd.choices(HOUR_LIST, cum_weights=self.branch_hours)[0]
+            branch = one(rnd, options)
+        h = pick(rnd, HOUR_LIST, self.branch_hours)
         t = int((h + rnd.random()) * _H)
         purpose = rnd.choices(
             ("cash", "advice", "account_opening", "card_issue", "complaint"), (55, 20, 5, 10, 10)
@@ -836,7 +837,7 @@ class Behaviour:
         deposit = rnd.random() < {"small_business": 0.8, "retiree": 0.3}.get(kind, 0.45)
         median = (150_000 if kind == "small_business" else 30_000) if deposit else 20_000
         cents = max(1_000, lognormal_cents(rnd, median, 0.7) // 1_000 * 1_000)
-        t = clamp(t + rnd.randint(2, duration + 2) * MINUTE_US)
+        t = clamp(t + ri(rnd, 2, duration + 2) * MINUTE_US)
         ttype = "cash_deposit" if deposit else "cash_withdrawal"
         feed = "branch.teller_transactions"
         rec = b.add(
@@ -846,7 +847,7 @@ class Behaviour:
                 "event_id": b.eid(feed),
                 "event_at": b.clock.ts(t),
                 "branch_id": branch.branch_id,
-                "teller_id": f"TLR-{branch.branch_id}-{rnd.randint(1, branch.teller_count):02d}",
+                "teller_id": f"TLR-{branch.branch_id}-{ri(rnd, 1, branch.teller_count):02d}",
                 "customer_id": c["customer_id"],
                 "account_id": checking["account_id"],
                 "transaction_type": ttype,
@@ -876,8 +877,8 @@ class Behaviour:
         b, rnd = self.b, self.rnd
         out = []
         for _ in range(count):
-            c, checking, cc, _ = rnd.choices(self.actors, cum_weights=self.actor_cum)[0]
-            t = -rnd.randint(1, 3 * 3600) * SECOND_US
+            c, checking, cc, _ = pick(rnd, self.actors, self.actor_cum)
+            t = -ri(rnd, 1, 3 * 3600) * SECOND_US
             geo = self.geo(c["city"])
             if c["_dev"] and rnd.random() < 0.6:
                 rec = self.mobile_login(t, c, c["_dev"][0], geo, b.session(), "success", None)

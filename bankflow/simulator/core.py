@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from bisect import bisect_right
 from datetime import UTC, date, datetime, timedelta
 
 DAY_US = 86_400_000_000
@@ -58,3 +59,22 @@ class Clock:
 def clamp(t: int) -> int:
     """Keep a derived time inside the day (a session that would run past midnight)."""
     return t if t < DAY_US else DAY_US - 1
+
+
+# Fast draws for the hot paths: the standard library's randint, choice and
+# choices(cum_weights=...) spend most of their time in argument handling.
+
+
+def ri(rnd: random.Random, a: int, b: int) -> int:
+    """An integer in ``a..b`` inclusive."""
+    return a + int(rnd.random() * (b - a + 1))
+
+
+def one(rnd: random.Random, seq):
+    """One element of a non-empty sequence."""
+    return seq[int(rnd.random() * len(seq))]
+
+
+def pick(rnd: random.Random, items, cum):
+    """One of ``items`` by cumulative weights ``cum``."""
+    return items[bisect_right(cum, rnd.random() * cum[-1], 0, len(cum) - 1)]

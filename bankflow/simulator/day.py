@@ -40,8 +40,42 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def dumps(record: dict) -> str:
-    """One landing line: compact JSON, keys in schema order, UTF-8 text, nulls written."""
+    """One landing line: compact JSON, keys in dict order, UTF-8 text, nulls written."""
     return _encode(record)
+
+
+def _q(value) -> str:
+    return "null" if value is None else f'"{value}"'
+
+
+def _n(value) -> str:
+    return "null" if value is None else repr(value)
+
+
+def _compile(feed: schemas.Feed):
+    """A function writing a good record of ``feed`` as JSON, twice as fast as ``json``.
+
+    It relies on what the simulator guarantees of its own records: every field
+    present, keys in schema order, strings free of quotes, backslashes and
+    control characters (the reference lists hold none). Bad records, which
+    break those rules on purpose, go through ``dumps``. The tests check that
+    both give the same text for every good record of a day.
+    """
+    parts = []
+    for f in feed.fields:
+        get = f'r["{f.name}"]'
+        if f.type in ("string", "date", "timestamp"):
+            value = f"{{_q({get})}}" if f.nullable else f'"{{{get}}}"'
+        else:
+            value = f"{{_n({get})}}"
+        parts.append(f'"{f.name}":{value}')
+    source = "def encode(r):\n    return f'{{" + ",".join(parts) + "}}'\n"
+    namespace = {"_q": _q, "_n": _n}
+    exec(source, namespace)  # noqa: S102 - source built above from the schema only
+    return namespace["encode"]
+
+
+ENCODERS = {f.name: _compile(f) for f in schemas.FEEDS}
 
 
 class Intent:

@@ -12,7 +12,7 @@ the constants below are the bounds that document quotes.
 from __future__ import annotations
 
 from bankflow.simulator.behaviour import Behaviour
-from bankflow.simulator.core import HOUR_US, MINUTE_US, SECOND_US
+from bankflow.simulator.core import HOUR_US, MINUTE_US, SECOND_US, one, pick, ri
 from bankflow.simulator.day import DayBuilder
 from bankflow.simulator.population import iban
 
@@ -90,7 +90,7 @@ class Fraud:
     def _victim(self, scenario: str):
         rnd, beh = self.rnd, self.beh
         for _ in range(200):
-            actor = rnd.choice(beh.actors)
+            actor = one(rnd, beh.actors)
             c, checking, cc, _ = actor
             cid = c["customer_id"]
             if cid in self.used or cid in beh.travel:
@@ -135,10 +135,10 @@ class Fraud:
         b, beh, rnd = self.b, self.beh, self.rnd
         c, checking, _, _ = actor
         s = "account_takeover"
-        city = rnd.choice(b.ref.far_cities)
+        city = one(rnd, b.ref.far_cities)
         geo = beh.geo(city)
-        ip = f"{ATTACKER_IP[geo[1]]}{rnd.randint(0, 255)}.{rnd.randint(1, 254)}"
-        t = rnd.randint(int(0.5 * HOUR_US), int(22.5 * HOUR_US))
+        ip = f"{ATTACKER_IP[geo[1]]}{ri(rnd, 0, 255)}.{ri(rnd, 1, 254)}"
+        t = ri(rnd, int(0.5 * HOUR_US), int(22.5 * HOUR_US))
         if rnd.random() < 0.3:
             feed = "online_banking.password_resets"
             rec = b.add(
@@ -154,19 +154,19 @@ class Fraud:
                 },
             )
             self._label(rec, feed, s, instance, c, checking, "setup")
-            t += rnd.randint(60, 180) * SECOND_US
+            t += ri(rnd, 60, 180) * SECOND_US
         feed = "online_banking.logins"
-        for _ in range(rnd.randint(*ATO_FAILURES)):
+        for _ in range(ri(rnd, *ATO_FAILURES)):
             rec = beh.online_login(
                 t, c, geo, b.session(), "failure", "bad_password", ip=ip, ua=ATTACKER_UA
             )
             self._label(rec, feed, s, instance, c, checking, "setup")
-            t += rnd.randint(20, 90) * SECOND_US
+            t += ri(rnd, 20, 90) * SECOND_US
         session = b.session()
         rec = beh.online_login(t, c, geo, session, "success", None, ip=ip, ua=ATTACKER_UA)
         self._label(rec, feed, s, instance, c, checking, "setup")
-        t += rnd.randint(60, 240) * SECOND_US
-        country = rnd.choice(DROP_COUNTRIES)
+        t += ri(rnd, 60, 240) * SECOND_US
+        country = one(rnd, DROP_COUNTRIES)
         payee = [
             f"PYE-{b.pop.take('payee'):08d}",
             "Global Trade Services Ltd",
@@ -190,7 +190,7 @@ class Fraud:
             },
         )
         self._label(rec, feed, s, instance, c, checking, "setup")
-        t += rnd.randint(120, 600) * SECOND_US
+        t += ri(rnd, 120, 600) * SECOND_US
         transfer, debit = beh.transfer(
             t, c, checking, "external", None, geo, session, payee=payee, ip=ip
         )
@@ -204,17 +204,17 @@ class Fraud:
         c, checking, cc, _ = actor
         s = "card_testing"
         acc = cc if cc is not None else checking
-        t0 = t = rnd.randint(int(0.5 * HOUR_US), 22 * HOUR_US)
+        t0 = t = ri(rnd, int(0.5 * HOUR_US), 22 * HOUR_US)
         small = [
             m
             for m in b.ref.online
             if m.category in ("digital_goods", "online_retail", "subscriptions")
         ]
-        for m in rnd.sample(small, rnd.randint(*CARD_TEST_SMALL)):
+        for m in rnd.sample(small, ri(rnd, *CARD_TEST_SMALL)):
             it = b.post(
                 t,
                 acc,
-                rnd.randint(*CARD_TEST_SMALL_CENTS),
+                ri(rnd, *CARD_TEST_SMALL_CENTS),
                 "debit",
                 "card_purchase",
                 "card_not_present",
@@ -223,18 +223,18 @@ class Fraud:
                 description=m.name,
             )
             self._label(it.record, "core_banking.postings", s, instance, c, acc, "setup")
-            t += rnd.randint(60, 180) * SECOND_US
-        t += rnd.randint(5, 25) * MINUTE_US
+            t += ri(rnd, 60, 180) * SECOND_US
+        t += ri(rnd, 5, 25) * MINUTE_US
         large = [
             m
             for m in b.ref.online
             if m.category in ("electronics", "online_retail", "travel_agency")
         ]
-        for m in rnd.sample(large, rnd.choice((1, 1, 2))):
+        for m in rnd.sample(large, one(rnd, (1, 1, 2))):
             it = b.post(
                 t,
                 acc,
-                rnd.randint(*CARD_TEST_LARGE_CENTS),
+                ri(rnd, *CARD_TEST_LARGE_CENTS),
                 "debit",
                 "card_purchase",
                 "card_not_present",
@@ -243,7 +243,7 @@ class Fraud:
                 description=m.name,
             )
             self._label(it.record, "core_banking.postings", s, instance, c, acc, "trigger")
-            t += rnd.randint(1, 5) * MINUTE_US
+            t += ri(rnd, 1, 5) * MINUTE_US
         self._quiet(c, t0, t)
 
     def impossible_travel(self, instance: str, actor) -> None:
@@ -252,9 +252,9 @@ class Fraud:
         c, checking, cc, _ = actor
         s = "impossible_travel"
         acc = cc if cc is not None and rnd.random() < 0.5 else checking
-        t0 = t = rnd.randint(7 * HOUR_US, 20 * HOUR_US)
+        t0 = t = ri(rnd, 7 * HOUR_US, 20 * HOUR_US)
         ms, mcum = beh.local(c["city"])
-        m = rnd.choices(ms, cum_weights=mcum)[0]
+        m = pick(rnd, ms, mcum)
         it = b.post(
             t,
             acc,
@@ -267,13 +267,13 @@ class Fraud:
             description=m.name,
         )
         self._label(it.record, "core_banking.postings", s, instance, c, acc, "setup")
-        t += rnd.randint(20, 90) * MINUTE_US
-        far = b.ref.local[rnd.choice(b.ref.far_cities)]
-        for m in rnd.sample(far, rnd.randint(1, 3)):
+        t += ri(rnd, 20, 90) * MINUTE_US
+        far = b.ref.local[one(rnd, b.ref.far_cities)]
+        for m in rnd.sample(far, ri(rnd, 1, 3)):
             it = b.post(
                 t,
                 acc,
-                rnd.randint(8_000, 90_000),
+                ri(rnd, 8_000, 90_000),
                 "debit",
                 "card_purchase",
                 "card_present",
@@ -282,7 +282,7 @@ class Fraud:
                 description=m.name,
             )
             self._label(it.record, "core_banking.postings", s, instance, c, acc, "trigger")
-            t += rnd.randint(5, 30) * MINUTE_US
+            t += ri(rnd, 5, 30) * MINUTE_US
         self._quiet(c, t0, t + 3 * HOUR_US)
 
     def velocity_burst(self, instance: str, actor) -> None:
@@ -291,15 +291,15 @@ class Fraud:
         c, checking, cc, _ = actor
         s = "velocity_burst"
         acc = cc if cc is not None and rnd.random() < 0.5 else checking
-        t0 = rnd.randint(HOUR_US, 22 * HOUR_US)
-        window = rnd.randint(*VELOCITY_WINDOW_MIN) * MINUTE_US
-        n = rnd.randint(*VELOCITY_CHARGES)
+        t0 = ri(rnd, HOUR_US, 22 * HOUR_US)
+        window = ri(rnd, *VELOCITY_WINDOW_MIN) * MINUTE_US
+        n = ri(rnd, *VELOCITY_CHARGES)
         times = sorted(t0 + rnd.randrange(window) for _ in range(n))
         ms, mcum = beh.local(c["city"])
-        shop = rnd.choices(ms, cum_weights=mcum)[0]
+        shop = pick(rnd, ms, mcum)
         for i, t in enumerate(times):
             present = rnd.random() < 0.3
-            m = shop if present else rnd.choice(b.ref.online)
+            m = shop if present else one(rnd, b.ref.online)
             cents = max(2_000, min(40_000, int(rnd.lognormvariate(9.0, 0.6))))
             it = b.post(
                 t,
@@ -328,17 +328,17 @@ class Fraud:
         b, beh, rnd = self.b, self.beh, self.rnd
         c, checking, _, _ = actor
         s = "mule_account"
-        t = rnd.randint(6 * HOUR_US, 13 * HOUR_US)
-        n = rnd.randint(*MULE_CREDITS)
-        span = rnd.randint(*MULE_SPAN_MIN) * MINUTE_US
+        t = ri(rnd, 6 * HOUR_US, 13 * HOUR_US)
+        n = ri(rnd, *MULE_CREDITS)
+        span = ri(rnd, *MULE_SPAN_MIN) * MINUTE_US
         times = sorted(t + rnd.randrange(span) for _ in range(n))
         feed = "core_banking.postings"
         for tc in times:
-            country = rnd.choice(("DE", "DE", "AT", "FR", "IT", "ES", "NL"))
+            country = one(rnd, ("DE", "DE", "AT", "FR", "IT", "ES", "NL"))
             it = b.post(
                 tc,
                 checking,
-                rnd.randint(*MULE_CREDIT_CENTS),
+                ri(rnd, *MULE_CREDIT_CENTS),
                 "credit",
                 "transfer_in",
                 "system",
@@ -346,13 +346,13 @@ class Fraud:
                 description="SEPA credit transfer",
             )
             self._label(it.record, feed, s, instance, c, checking, "setup")
-        t = times[-1] + rnd.randint(15, 60) * MINUTE_US
+        t = times[-1] + ri(rnd, 15, 60) * MINUTE_US
         geo = beh.geo(c["city"])
         session = b.session()
         rec = beh.online_login(t, c, geo, session, "success", None)
         self._label(rec, "online_banking.logins", s, instance, c, checking, "setup")
-        t += rnd.randint(60, 180) * SECOND_US
-        country = rnd.choice(DROP_COUNTRIES)
+        t += ri(rnd, 60, 180) * SECOND_US
+        country = one(rnd, DROP_COUNTRIES)
         payee = [
             f"PYE-{b.pop.take('payee'):08d}",
             "Crypto Exchange OU",
@@ -376,9 +376,9 @@ class Fraud:
             },
         )
         self._label(rec, pfeed, s, instance, c, checking, "setup")
-        k = rnd.randint(1, 3)
+        k = ri(rnd, 1, 3)
         for i in range(k):
-            t += rnd.randint(2, 15) * MINUTE_US
+            t += ri(rnd, 2, 15) * MINUTE_US
             transfer, debit = beh.transfer(
                 t, c, checking, "external", None, geo, session, payee=payee
             )

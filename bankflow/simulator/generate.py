@@ -30,7 +30,7 @@ from bankflow import schemas
 from bankflow.simulator import bad, fraud
 from bankflow.simulator.behaviour import Behaviour, scheduled
 from bankflow.simulator.core import Clock, parse_day, rng
-from bankflow.simulator.day import EVENT_FEEDS, DayBuilder, dumps
+from bankflow.simulator.day import ENCODERS, EVENT_FEEDS, DayBuilder, dumps
 from bankflow.simulator.population import Population
 from bankflow.simulator.reference import load as load_reference
 
@@ -344,12 +344,13 @@ class _Run:
         rows = self.pop.customers if f.name == schemas.CUSTOMERS.name else self.pop.accounts
         prefix = "CUX" if f.name == schemas.CUSTOMERS.name else "ACX"
         stamp = clock.day.strftime("%Y%m%d")
+        encode = ENCODERS[f.name]
         out = []
         for i, row in enumerate(rows, 1):
             rec = {"event_id": f"{prefix}-{stamp}-{i:08d}", "event_at": clock.end_of_day}
             for n in names:
                 rec[n] = row[n] if n != "ledger_balance" else row["_bal"] / 100
-            out.append(dumps(rec))
+            out.append(encode(rec))
         return out
 
 

@@ -13,7 +13,7 @@ import math
 import random
 from datetime import date, timedelta
 
-from bankflow.simulator.core import DAY_US, Clock
+from bankflow.simulator.core import DAY_US, Clock, one, ri
 from bankflow.simulator.reference import Reference
 
 KIND_MIX = (("student", 0.18), ("salaried", 0.52), ("retiree", 0.20), ("small_business", 0.10))
@@ -252,7 +252,7 @@ class Population:
         )
         clock = Clock(day - timedelta(days=1))
         for _ in range(size):
-            since = day - timedelta(days=rnd.randint(30, 9000))
+            since = day - timedelta(days=ri(rnd, 30, 9000))
             pop.new_customer(ref, rnd, since, clock, rnd.randrange(DAY_US))
         return pop
 
@@ -260,9 +260,9 @@ class Population:
         self, ref: Reference, rnd: random.Random, since: date, clock: Clock, t: int
     ) -> dict:
         kind = rnd.choices([k for k, _ in KIND_MIX], [w for _, w in KIND_MIX])[0]
-        branch = rnd.choice(ref.branches)
+        branch = one(rnd, ref.branches)
         country, lat, lon = ref.home_cities[branch.city]
-        first, last = rnd.choice(FIRST_NAMES), rnd.choice(LAST_NAMES)
+        first, last = one(rnd, FIRST_NAMES), one(rnd, LAST_NAMES)
         n = self.take("customer")
         age = {
             "student": (18, 27),
@@ -270,9 +270,9 @@ class Population:
             "retiree": (65, 90),
             "small_business": (28, 70),
         }[kind]
-        born = since.replace(day=1) - timedelta(days=365 * rnd.randint(*age) + rnd.randint(0, 364))
+        born = since.replace(day=1) - timedelta(days=365 * ri(rnd, *age) + ri(rnd, 0, 364))
         if born > since - timedelta(days=365 * 18):
-            born = since - timedelta(days=365 * 18 + rnd.randint(1, 300))
+            born = since - timedelta(days=365 * 18 + ri(rnd, 1, 300))
         cid = f"CUS-{n:07d}"
         customer = {
             "customer_id": cid,
@@ -281,13 +281,11 @@ class Population:
             "last_name": last,
             "email": None
             if rnd.random() < 0.04
-            else (
-                f"{_ascii(first)}.{_ascii(last)}{rnd.randint(1, 999)}@{rnd.choice(MAIL_DOMAINS)}"
-            ),
+            else (f"{_ascii(first)}.{_ascii(last)}{ri(rnd, 1, 999)}@{one(rnd, MAIL_DOMAINS)}"),
             "phone": self._phone(rnd, country),
             "date_of_birth": born.isoformat(),
             "national_id": self._national_id(rnd, country),
-            "address_line": f"{rnd.choice(STREETS)} {rnd.randint(1, 120)}",
+            "address_line": f"{one(rnd, STREETS)} {ri(rnd, 1, 120)}",
             "postal_code": self._postal(rnd, branch.city),
             "city": branch.city,
             "country": country,
@@ -298,20 +296,20 @@ class Population:
             "home_branch_id": branch.branch_id,
             "customer_since": since.isoformat(),
             "updated_at": clock.ts(t),
-            "_ip": f"{rnd.choice(IP_PREFIX[country])}{rnd.randint(1, 254)}."
-            f"{rnd.randint(0, 255)}.{rnd.randint(1, 254)}",
-            "_ua": rnd.choice(BROWSERS),
+            "_ip": f"{one(rnd, IP_PREFIX[country])}{ri(rnd, 1, 254)}."
+            f"{ri(rnd, 0, 255)}.{ri(rnd, 1, 254)}",
+            "_ua": one(rnd, BROWSERS),
             "_dev": [],
             "_payees": [],
             "_acc": [],
-            "_pay": rnd.choice((1, 15, 25, 28)) if kind != "retiree" else 1,
+            "_pay": one(rnd, (1, 15, 25, 28)) if kind != "retiree" else 1,
             "_income": lognormal_cents(rnd, MEDIAN_INCOME[kind], 0.35)
             if MEDIAN_INCOME[kind]
             else 0,
         }
         if kind != "retiree" or rnd.random() < 0.45:
             self.new_device(customer, rnd)
-        for _ in range(rnd.choice((1, 2, 3, 4))):
+        for _ in range(one(rnd, (1, 2, 3, 4))):
             self.new_payee(customer, rnd, country)
         self.customers.append(customer)
         self.by_customer[cid] = customer
@@ -351,7 +349,7 @@ class Population:
             if opening_balance:
                 balance = lognormal_cents(rnd, MEDIAN_BALANCE[kind]["savings"], 0.9)
         elif product == "credit_card":
-            credit_limit = float(rnd.choice((500, 1000, 2000, 3000, 5000, 7500, 10000)))
+            credit_limit = float(one(rnd, (500, 1000, 2000, 3000, 5000, 7500, 10000)))
             rate = round(rnd.uniform(16.9, 19.9), 2)
             card = self._card(rnd)
             if opening_balance:
@@ -385,9 +383,9 @@ class Population:
         device = [
             f"DEV-{rnd.getrandbits(48):012x}",
             os_,
-            rnd.choice(OS_VERSIONS[os_]),
-            rnd.choice(APP_VERSIONS),
-            rnd.choice(DEVICE_MODELS[os_]),
+            one(rnd, OS_VERSIONS[os_]),
+            one(rnd, APP_VERSIONS),
+            one(rnd, DEVICE_MODELS[os_]),
         ]
         customer["_dev"].append(device)
         return device
@@ -396,7 +394,7 @@ class Population:
         n = self.take("payee")
         payee = [
             f"PYE-{n:08d}",
-            f"{rnd.choice(FIRST_NAMES)} {rnd.choice(LAST_NAMES)}",
+            f"{one(rnd, FIRST_NAMES)} {one(rnd, LAST_NAMES)}",
             iban(rnd, country),
             country,
         ]
@@ -410,20 +408,20 @@ class Population:
     def _phone(rnd: random.Random, country: str) -> str | None:
         if rnd.random() < 0.03:
             return None
-        return f"{PHONE_PREFIX[country]}{rnd.randint(10_000_000, 99_999_999)}"
+        return f"{PHONE_PREFIX[country]}{ri(rnd, 10_000_000, 99_999_999)}"
 
     @staticmethod
     def _national_id(rnd: random.Random, country: str) -> str:
         if country == "CH":
-            return f"756.{rnd.randint(1000, 9999)}.{rnd.randint(1000, 9999)}.{rnd.randint(10, 99)}"
+            return f"756.{ri(rnd, 1000, 9999)}.{ri(rnd, 1000, 9999)}.{ri(rnd, 10, 99)}"
         if country == "AT":
-            return f"{rnd.randint(1000, 9999)}{rnd.randint(100000, 999999)}"
-        return f"{rnd.randint(10_000_000_000, 99_999_999_999)}"
+            return f"{ri(rnd, 1000, 9999)}{ri(rnd, 100000, 999999)}"
+        return f"{ri(rnd, 10_000_000_000, 99_999_999_999)}"
 
     @staticmethod
     def _postal(rnd: random.Random, city: str) -> str:
         base = POSTAL[city]
-        return f"{base + rnd.randint(0, 9 if base < 10000 else 40):0{4 if base < 10000 else 5}d}"
+        return f"{base + ri(rnd, 0, 9 if base < 10000 else 40):0{4 if base < 10000 else 5}d}"
 
     # --- daily change ---------------------------------------------------------
 
@@ -456,12 +454,12 @@ class Population:
             "closed": 0,
         }
         for c in rnd.sample(self.customers, min(n, count(0.0008))):
-            city = rnd.choice(list(ref.home_cities)) if rnd.random() < 0.3 else c["city"]
+            city = one(rnd, list(ref.home_cities)) if rnd.random() < 0.3 else c["city"]
             country, lat, lon = ref.home_cities[city]
             if country != c["country"]:
                 city, (country, lat, lon) = c["city"], ref.home_cities[c["city"]]
             c.update(
-                address_line=f"{rnd.choice(STREETS)} {rnd.randint(1, 120)}",
+                address_line=f"{one(rnd, STREETS)} {ri(rnd, 1, 120)}",
                 postal_code=self._postal(rnd, city),
                 city=city,
                 home_lat=round(lat + rnd.uniform(-0.04, 0.04), 5),
@@ -475,7 +473,7 @@ class Population:
             else:
                 c["email"] = (
                     f"{_ascii(c['first_name'])}.{_ascii(c['last_name'])}"
-                    f"{rnd.randint(1, 999)}@{rnd.choice(MAIL_DOMAINS)}"
+                    f"{ri(rnd, 1, 999)}@{one(rnd, MAIL_DOMAINS)}"
                 )
             c["updated_at"] = when()
             changes["contact"] += 1
@@ -486,8 +484,8 @@ class Population:
             c["updated_at"] = when()
             changes["kyc"] += 1
         for c in rnd.sample(self.customers, min(n, count(0.0003))):
-            c["risk_rating"] = rnd.choice(
-                [r for r in ("low", "medium", "high") if r != c["risk_rating"]]
+            c["risk_rating"] = one(
+                rnd, [r for r in ("low", "medium", "high") if r != c["risk_rating"]]
             )
             c["updated_at"] = when()
             changes["risk"] += 1
@@ -507,7 +505,7 @@ class Population:
             if missing:
                 self.new_account(
                     c,
-                    rnd.choice(missing),
+                    one(rnd, missing),
                     rnd,
                     day,
                     clock,
@@ -524,7 +522,7 @@ class Population:
             if a["account_type"] == "credit_card" and a["status"] == "active"
         ]
         for a in rnd.sample(cards, min(len(cards), max(1, int(len(cards) * 0.002 + rnd.random())))):
-            step = rnd.choice((500.0, 1000.0, -500.0))
+            step = one(rnd, (500.0, 1000.0, -500.0))
             a["credit_limit"] = max(500.0, a["credit_limit"] + step)
             a["updated_at"] = when()
             changes["credit_limit"] += 1
@@ -566,8 +564,8 @@ class Population:
 
 def iban(rnd: random.Random, country: str) -> str:
     length = {"DE": 18, "AT": 16, "CH": 17}.get(country, 20)
-    digits = "".join(str(rnd.randrange(10)) for _ in range(length))
-    return f"{country}{rnd.randint(10, 99)}{digits}"
+    digits = f"{rnd.randrange(10**length):0{length}d}"
+    return f"{country}{ri(rnd, 10, 99)}{digits}"
 
 
 def _ascii(text: str) -> str:
