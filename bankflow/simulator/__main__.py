@@ -48,8 +48,8 @@ def _parser() -> argparse.ArgumentParser:
         s.add_argument(
             "--events",
             type=int,
-            default=DEFAULT_EVENTS,
-            help="event records per day, bad records included (default %(default)s)",
+            help=f"event records per day, bad records included (default {DEFAULT_EVENTS}; "
+            "live: the landed day's)",
         )
         s.add_argument("--seed", type=int, default=DEFAULT_SEED, help="default %(default)s")
         s.add_argument("--lake", help="lake root (default $BANK_LAKE_ROOT or ./lake)")
@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         if args.command == "generate":
+            kwargs["events"] = args.events or DEFAULT_EVENTS
             generate(
                 args.day,
                 days=args.days,
