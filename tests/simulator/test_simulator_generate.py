@@ -10,14 +10,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from simulator_helpers import DAY, EVENTS, ground_truth, landing_lines
 
 from bankflow import lake as lake_paths
 from bankflow import schemas
 from bankflow.simulator import SimulatorError, generate, generate_day
 from bankflow.simulator.bad import BAD_KINDS, QUARANTINE_KINDS
 from bankflow.simulator.fraud import SCENARIOS
-
-from simulator_helpers import DAY, EVENTS, ground_truth, landing_lines
 
 
 def _digest(lake: Path, day) -> dict[str, str]:
