@@ -193,27 +193,34 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 class ImpossibleTravel(Detector):
-    """Two card-present events further apart than anyone can travel in between."""
+    """A card-present event in a new place, too far from the last one for the time between.
+
+    Only a new place counts: a card back where it has been seen before is the
+    customer at home again, even right after a fraudulent use far away.
+    """
 
     name = "impossible_travel"
 
     def observe(self, e, state, baseline):
         if e.lat is None or e.lon is None:
             return []
+        c = self.cfg
         points = state.setdefault("points", [])
         # The neighbours in event time, before and after: an event arriving
         # out of order is compared with the events around it.
         i = bisect.bisect_left(points, (e.ts,))
         neighbours = points[max(0, i - 1): i + 1]
+        new_place = all(_km(lat, lon, e.lat, e.lon) > c["min_distance_km"]
+                        for _, lat, lon in points)
         _insert(points, (e.ts, e.lat, e.lon), self.horizon)
         del points[:-50]
+        if not new_place:
+            return []
         for ts, lat, lon in neighbours:
-            km = _km(lat, lon, e.lat, e.lon)
             hours = abs(e.ts - ts) / 3600
-            if km > self.cfg["min_distance_km"] and (
-                hours == 0 or km / hours > self.cfg["max_speed_kmh"]
-            ):
-                return [("impossible_travel", self.cfg["weight"])]
+            km = _km(lat, lon, e.lat, e.lon)
+            if hours == 0 or km / hours > c["max_speed_kmh"]:
+                return [("impossible_travel", c["weight"])]
         return []
 
 
@@ -301,9 +308,14 @@ class Mule(Detector):
         inbound = _window(credits, e.ts, c["window_s"])
         if len(inbound) < c["min_credits"] or e.ts - inbound[-1][0] > c["cashout_within_s"]:
             return []
+        # One alert per wave of credits: later debits of the same wave are the
+        # customer's own spending, or the rest of a cash-out already alerted.
+        if state.get("alerted_wave", -math.inf) >= inbound[-1][0]:
+            return []
         since = inbound[0][0]
         sent = sum(a for t, a in debits if since <= t <= e.ts)
         if sent >= c["cashout_fraction"] * sum(a for _, a in inbound):
+            state["alerted_wave"] = inbound[-1][0]
             return [("mule_cashout", c["weight"])]
         return []
 

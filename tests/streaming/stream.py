@@ -95,8 +95,8 @@ def build(seed: int = 7, quiet: int = 12) -> Stream:
         events.append((t, "core_banking.postings", posting(t, "acc-vel", 60.0),
                        "velocity_burst"))
 
-    # Mule account: six inbound transfers from strangers, then most of it sent on.
-    for i in range(6):
+    # Mule account: nine inbound transfers from strangers, then most of it sent on.
+    for i in range(9):
         t = 6000 + i * 120
         events.append((t, "core_banking.postings",
                        posting(t, "acc-mule", 500.0, direction="credit",

@@ -103,8 +103,12 @@ def test_impossible_travel_edges():
     # Close by at the same second: noise, not travel (below min_distance_km).
     s = run([cp(0, 48.86, 2.35), cp(0, 48.80, 2.30)])
     assert "impossible_travel" not in s[-1].reasons
-    # Out of order: the late event is compared with its neighbours in time.
-    s = run([cp(0, 48.86, 2.35), cp(8 * 3600, 40.71, -74.01), cp(7 * 3600, 48.86, 2.35)])
+    # Back home right after: the customer, not the fraud.
+    s = run([cp(0, 48.86, 2.35), cp(3600, 40.71, -74.01), cp(7200, 48.86, 2.35)])
+    assert "impossible_travel" not in s[-1].reasons
+    # Out of order: the late event is compared with its neighbours in time
+    # (Paris at 0 h and at 8 h; New York at 7 h arrives last).
+    s = run([cp(0, 48.86, 2.35), cp(8 * 3600, 48.86, 2.35), cp(7 * 3600, 40.71, -74.01)])
     assert "impossible_travel" in s[-1].reasons
 
 
@@ -157,6 +161,10 @@ def test_mule_inbound_then_cash_out():
     small = posting(3600, "a1", total * c["cashout_fraction"] - 0.01,
                     transaction_type="transfer_out", channel="online")
     assert "mule_cashout" not in run(credits + [small])[-1].reasons
+    # One alert per wave of credits: the next debit is not a second cash-out.
+    again = run(credits + [out, posting(3700, "a1", 20.0, transaction_type="p2p_out",
+                                        channel="mobile")])
+    assert "mule_cashout" not in again[-1].reasons
     slow = posting((c["min_credits"] - 1) * 60 + c["cashout_within_s"] + 1, "a1", total,
                    transaction_type="transfer_out", channel="online")
     assert "mule_cashout" not in run(credits + [slow])[-1].reasons
