@@ -320,8 +320,12 @@ class Behaviour:
     def card_time(self, c: dict, profile: str) -> int:
         t = self.hour(profile)
         for start, end in self.quiet.get(c["customer_id"], ()):
-            if start <= t <= end:
-                t = end + 1 if end + 1 < DAY_US else max(0, start - 1)
+            if start <= t <= end:  # moved out of the window, spread (not clumped) beside it
+                r = self.rnd.random()
+                if end + 2 * HOUR_US < DAY_US:
+                    t = end + 1 + int(r * 2 * HOUR_US)
+                else:
+                    t = int(r * max(1, start))
         return t
 
     def whereabouts(self, c: dict) -> tuple[str, bool]:

@@ -12,7 +12,7 @@ the constants below are the bounds that document quotes.
 from __future__ import annotations
 
 from bankflow.simulator.behaviour import Behaviour
-from bankflow.simulator.core import HOUR_US, MINUTE_US, SECOND_US, one, pick, ri
+from bankflow.simulator.core import DAY_US, HOUR_US, MINUTE_US, SECOND_US, one, pick, ri
 from bankflow.simulator.day import DayBuilder
 from bankflow.simulator.population import iban
 
@@ -197,6 +197,7 @@ class Fraud:
         debit.dyn = ("fraction", rnd.uniform(*ATO_FRACTION), ATO_MIN_CENTS)
         self._label(transfer, "online_banking.transfers", s, instance, c, checking, "trigger")
         self._label(debit.record, "core_banking.postings", s, instance, c, checking, "trigger")
+        self._quiet(c, t - 30 * MINUTE_US, t + HOUR_US)
 
     def card_testing(self, instance: str, actor) -> None:
         """Tiny card-not-present charges at several merchants, then a large one."""
@@ -224,7 +225,7 @@ class Fraud:
             )
             self._label(it.record, "core_banking.postings", s, instance, c, acc, "setup")
             t += ri(rnd, 60, 180) * SECOND_US
-        t += ri(rnd, 5, 25) * MINUTE_US
+        t += ri(rnd, 3, 15) * MINUTE_US  # the large charge follows the last probes closely
         large = [
             m
             for m in b.ref.online
@@ -252,7 +253,10 @@ class Fraud:
         c, checking, cc, _ = actor
         s = "impossible_travel"
         acc = cc if cc is not None and rnd.random() < 0.5 else checking
-        t0 = t = ri(rnd, 7 * HOUR_US, 20 * HOUR_US)
+        # Early in the day, and the victim's own card stays unused for the rest of it:
+        # the genuine card's next use at home (tomorrow, at least 12 hours after the
+        # far-away postings) then implies less than 900 km/h from any far city.
+        t0 = t = ri(rnd, 6 * HOUR_US, int(9.5 * HOUR_US))
         ms, mcum = beh.local(c["city"])
         m = pick(rnd, ms, mcum)
         it = b.post(
@@ -267,7 +271,7 @@ class Fraud:
             description=m.name,
         )
         self._label(it.record, "core_banking.postings", s, instance, c, acc, "setup")
-        t += ri(rnd, 20, 90) * MINUTE_US
+        t += ri(rnd, 20, 90) * MINUTE_US  # Lagos is 4,500 km away: > 3,000 km/h
         far = b.ref.local[one(rnd, b.ref.far_cities)]
         for m in rnd.sample(far, ri(rnd, 1, 3)):
             it = b.post(
@@ -282,8 +286,8 @@ class Fraud:
                 description=m.name,
             )
             self._label(it.record, "core_banking.postings", s, instance, c, acc, "trigger")
-            t += ri(rnd, 5, 30) * MINUTE_US
-        self._quiet(c, t0, t + 3 * HOUR_US)
+            t += ri(rnd, 5, 20) * MINUTE_US
+        self._quiet(c, t0, DAY_US)
 
     def velocity_burst(self, instance: str, actor) -> None:
         """Many card charges on one account within minutes."""
@@ -385,3 +389,4 @@ class Fraud:
             debit.dyn = ("fraction", 0.92 if i == k - 1 else 0.5, 10_000)
             self._label(transfer, "online_banking.transfers", s, instance, c, checking, "trigger")
             self._label(debit.record, feed, s, instance, c, checking, "trigger")
+        self._quiet(c, times[0], t + 2 * HOUR_US)
