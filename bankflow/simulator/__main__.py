@@ -35,10 +35,15 @@ def _fraud_rate(text: str):
         ) from None
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        """A usage error as one line, not the whole usage text."""
+        print(f"error: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m bankflow.simulator", description=__doc__.split("\n")[0]
-    )
+    p = _Parser(prog="python -m bankflow.simulator", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(s: argparse.ArgumentParser) -> None:
