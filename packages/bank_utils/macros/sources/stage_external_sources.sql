@@ -10,15 +10,21 @@
     ingest_date parsed from the hive path, auto-refreshed.
     Redshift: a Spectrum external table in the source's external schema
     (created beforehand against the Glue catalog), partitions added per day.
-    DuckDB reads the Parquet directly (external_location), so nothing to do.
+    DuckDB reads the Parquet directly (external_location); for it, the
+    macro creates a view per source table under the source's schema (for
+    analysts, and for unit tests, which read a source's columns from the
+    warehouse). A feed with no landed file yet gets no view.
 -#}
 {% macro stage_external_sources(day=none) %}
+    {% if not execute %}
+        {{ return('') }}
+    {% endif %}
     {% for node in graph.sources.values()
         if node.external and node.external.location %}
         {% set statements = adapter.dispatch(
             'external_table_ddl', 'bank_utils')(node, day) %}
         {% for sql in statements %}
-            {% do log('bronze external table ' ~ node.identifier, info=true) %}
+            {% do log('external table ' ~ node.identifier, info=false) %}
             {% do run_query(sql) %}
         {% endfor %}
     {% endfor %}
@@ -27,6 +33,22 @@
 {% macro default__external_table_ddl(node, day) %}
     {% do log('external tables not needed on ' ~ target.type, info=true) %}
     {{ return([]) }}
+{% endmacro %}
+
+{% macro duckdb__external_table_ddl(node, day) %}
+    {% set location = node.meta.get('external_location')
+        or node.config.get('meta', {}).get('external_location') %}
+    {% set pattern = modules.re.search("read_\\w+\\('([^']+)'", location or '') %}
+    {% if pattern is none
+        or not bank_utils.landed_files_exist(pattern.group(1)) %}
+        {{ return([]) }}
+    {% endif %}
+    {% set relation = source(node.source_name, node.name) %}
+    {{ return([
+        'create schema if not exists ' ~ node.schema,
+        'create or replace view ' ~ node.schema ~ '.' ~ node.identifier
+            ~ ' as select * from ' ~ relation,
+    ]) }}
 {% endmacro %}
 
 {% macro snowflake__external_table_ddl(node, day) %}
