@@ -225,7 +225,12 @@ class ImpossibleTravel(Detector):
 
 
 class AccountTakeover(Detector):
-    """Failed logins, then a payee added, then a large transfer, in bounded time."""
+    """Failed logins, then a payee added, then a large transfer, in bounded time.
+
+    The three parts come from three feeds, which a transport may deliver in
+    any order; the match is looked for whenever any part arrives, so the
+    event that completes it raises the alert, whichever it is.
+    """
 
     name = "account_takeover"
 
@@ -234,29 +239,44 @@ class AccountTakeover(Detector):
         failures = state.setdefault("failures", [])
         payees = state.setdefault("payees", [])
         transfers = state.setdefault("transfers", [])
+        alerted = state.setdefault("alerted", [])  # payees whose match has alerted
         if e.feed.endswith(".logins"):
             if e.kind != "failure":
                 return []
             _insert(failures, (e.ts,), self.horizon)
+            role = "failure"
+        elif e.kind == "payee_added":
+            _insert(payees, (e.ts,), self.horizon)
+            role = "payee"
+        elif _is_debit(e) and e.amount >= c["large_transfer"]:
+            _insert(transfers, (e.ts,), self.horizon)
+            role = "transfer"
+        else:
+            return []
+
+        for (p,) in payees:
+            if not self._after_failures(failures, p):
+                continue
+            cash_out = [t for t, in transfers if p <= t <= p + c["transfer_within_s"]]
+            if not cash_out:
+                continue
+            involved = {"payee": e.ts == p, "transfer": e.ts in cash_out,
+                        "failure": p - c["payee_within_s"] <= e.ts <= p}[role]
+            # Every large transfer of a match alerts; the other parts only the
+            # first time they complete it.
+            if involved and (role == "transfer" or p not in alerted):
+                alerted.append(p)
+                return [("account_takeover", c["weight"])]
+
+        if role == "failure":
             if len(_window(failures, e.ts, c["failed_window_s"])) >= c["min_failed_logins"]:
                 return [("failed_logins", c["weight_failures"])]
-            return []
-        if e.kind == "payee_added":
-            if not self._after_failures(failures, e.ts):
-                return []
-            _insert(payees, (e.ts,), self.horizon)
-            # A large transfer may have arrived before its payee (out of order).
-            later = [t for t, in transfers if e.ts <= t <= e.ts + c["transfer_within_s"]]
-            if later:
-                return [("account_takeover", c["weight"])]
+        elif role == "payee" and self._after_failures(failures, e.ts):
             return [("payee_after_failed_logins", c["weight_payee_after_failures"])]
-        if _is_debit(e) and e.amount >= c["large_transfer"]:
-            _insert(transfers, (e.ts,), self.horizon)
-            if _window(payees, e.ts, c["transfer_within_s"]):
-                return [("account_takeover", c["weight"])]
         return []
 
     def _after_failures(self, failures: list, ts: float) -> bool:
+        """Enough failed logins, close together, in the time before ``ts``."""
         c = self.cfg
         before = _window(failures, ts, c["payee_within_s"])
         return len(before) >= c["min_failed_logins"] and any(

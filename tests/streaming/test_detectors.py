@@ -134,6 +134,10 @@ def test_account_takeover_sequence_and_its_time_bound():
     # Out of order: the transfer arrives before its payee.
     s = run(fails + [transfer(300, "c1", 2500.0), payee(200, "c1")])
     assert "account_takeover" in s[-1].reasons
+    # The payee and the transfer before the failed logins: the last failure completes it.
+    s = run([payee(200, "c1"), transfer(300, "c1", 2500.0), *fails])
+    assert "account_takeover" in s[-1].reasons
+    assert not any("account_takeover" in r for r in reasons(s[:-1]))
 
 
 def test_card_testing_probes_then_a_large_charge():
