@@ -254,9 +254,9 @@ class Fraud:
         s = "impossible_travel"
         acc = cc if cc is not None and rnd.random() < 0.5 else checking
         # Early in the day, and the victim's own card stays unused for the rest of it:
-        # the genuine card's next use at home (tomorrow, at least 12 hours after the
-        # far-away postings) then implies less than 900 km/h from any far city.
-        t0 = t = ri(rnd, 6 * HOUR_US, int(9.5 * HOUR_US))
+        # the genuine card's next use at home (tomorrow, at least 13.5 hours after the
+        # far-away postings) then implies less than 900 km/h even from Jakarta (11,140 km).
+        t0 = t = ri(rnd, 5 * HOUR_US, 8 * HOUR_US)
         ms, mcum = beh.local(c["city"])
         m = pick(rnd, ms, mcum)
         it = b.post(
