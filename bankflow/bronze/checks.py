@@ -28,7 +28,8 @@ Parquet anyway).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+import re
+from datetime import UTC, date, datetime, timedelta
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -38,6 +39,7 @@ from bankflow.schemas import Feed, Field
 
 INTEGER_TYPES = ("BIGINT", "INT", "SMALLINT", "TINYINT")
 DATE_FORMAT = "^[0-9]{4}-[0-9]{2}-[0-9]{2}\\z"
+TIMESTAMP_PATTERN = "yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]"
 TIMESTAMP_FORMAT = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?Z\\z"
 # Python's JSON whitespace; anything else outside a value is not JSON.
 WS = "[ \\t\\r\\n]"
@@ -46,97 +48,95 @@ WS = "[ \\t\\r\\n]"
 STRING_TOKEN = '"[^"\\\\]*+(?:\\\\.[^"\\\\]*+)*+"'
 # Python's non-finite number tokens outside strings: after a colon, a comma
 # or an opening bracket, before a comma or a closing bracket.
-NON_FINITE = f"(?<lead>[\\[:,]{WS}*+)(?:-?Infinity|NaN)(?={WS}*+[,\\]}}])"
-INFINITE = "1E999999"
+NON_FINITE = f"([\\[:,]{WS}*+)(?:-?Infinity|NaN)(?={WS}*+[,\\]}}])"
+INFINITE = "1E999999"  # after a space: "$1" then a digit would name group 11
+# (and Spark SQL would substitute a "${name}" group reference as a variable)
+NOT_BRACKET = "[^\\[\\]{}]"
+OPENS_OBJECT = f"^{WS}*+[{{]"
+WS_CHARS = " \t\r\n"  # the characters themselves, for trim()
 MAX_BALANCE = schemas.MAX_AMOUNT * 100
 
 
-def _path(name: str) -> str:
-    return "$['" + name + "']"
+def _lit(text: str) -> str:
+    """``text`` as a Spark SQL string literal, backslashes kept as they are."""
+    if "'" not in text:
+        return "r'" + text + "'"
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _first(cases: list[tuple[Column, Column]]) -> Column:
-    """The value of the first case whose condition holds, else null."""
-    out = None
-    for condition, value in cases:
-        out = F.when(condition, value) if out is None else out.when(condition, value)
-    return out if out is not None else F.lit(None).cast("string")
+def _name(f: Field) -> str:
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", f.name):
+        raise ValueError(f"field name {f.name!r} is not a plain identifier")
+    return f.name
 
 
-def _bracket_depth_ok(brackets: Column) -> Column:
-    """The nesting depth comes back to zero once, at the last bracket.
-
-    ``brackets`` holds only the brackets outside strings, in order. The root
-    object ends where the depth first returns to zero; any bracket after it
-    is trailing garbage that ``try_parse_json`` would silently ignore.
-    """
-
-    def step(acc, c):
-        depth = acc["d"] + F.when(c.isin("{", "["), 1).otherwise(-1)
-        return F.struct(depth.alias("d"), (acc["z"] + F.when(depth == 0, 1).otherwise(0)).alias("z"))
-
-    start = F.struct(F.lit(0).alias("d"), F.lit(0).alias("z"))
-    folded = F.aggregate(F.split(brackets, ""), start, step, lambda acc: (acc["d"] == 0) & (acc["z"] == 1))
-    return F.when(brackets == "{}", F.lit(True)).otherwise(folded)
+def _case(cases: list[tuple[str, str]], default: str = "null") -> str:
+    if not cases:
+        return default
+    whens = " ".join(f"when {cond} then {value}" for cond, value in cases)
+    return f"case {whens} else {default} end"
 
 
-def _typed(f: Field, v: Column) -> Column:
-    """The field's value in its bronze type, null when absent or mistyped."""
-    path = _path(f.name)
+def _typed(f: Field) -> str:
+    """The field's value in its bronze type (decimals as double), null when mistyped."""
+    path = _lit(f"$.{_name(f)}")
     if f.type == "integer":
-        return F.try_variant_get(v, path, "bigint")
+        return f"try_variant_get(_v, {path}, 'bigint')"
     if f.type in ("decimal", "double"):
-        return F.try_variant_get(v, path, "double")
+        return f"try_variant_get(_v, {path}, 'double')"
     if f.type == "boolean":
-        return F.try_variant_get(v, path, "boolean")
-    text = F.try_variant_get(v, path, "string")
+        return f"try_variant_get(_v, {path}, 'boolean')"
+    text = f"try_variant_get(_v, {path}, 'string')"
     if f.type == "date":
-        ok = text.rlike(DATE_FORMAT) & ~text.startswith("0000")
-        return F.when(ok, F.call_function("try_to_date", text, F.lit("yyyy-MM-dd")))
+        return (
+            f"if({text} rlike {_lit(DATE_FORMAT)} and not startswith({text}, '0000'),"
+            f" try_to_date({text}, 'yyyy-MM-dd'), null)"
+        )
     if f.type == "timestamp":
-        ok = text.rlike(TIMESTAMP_FORMAT) & ~text.startswith("0000")
-        bare = text.substr(F.lit(1), F.length(text) - 1)  # without the trailing Z
-        return F.when(ok, F.try_to_timestamp(bare, F.lit("yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]")))
+        bare = f"substr({text}, 1, length({text}) - 1)"  # without the trailing Z
+        return (
+            f"if({text} rlike {_lit(TIMESTAMP_FORMAT)} and not startswith({text}, '0000'),"
+            f" try_to_timestamp({bare}, {_lit(TIMESTAMP_PATTERN)}), null)"
+        )
     return text
 
 
-def _is_finite(x: Column) -> Column:
-    return ~F.isnan(x) & (F.abs(x) != F.lit(float("inf")))
-
-
-def _wrong_type(f: Field, t: Column, x: Column) -> Column:
+def _wrong_type(f: Field) -> str:
     """For a present, non-null field: its JSON type is not the schema's."""
-    if f.type in ("string",):
-        return t != "STRING"
+    t, x = f"`t__{f.name}`", f"`x__{f.name}`"
+    ints = ", ".join(f"'{i}'" for i in INTEGER_TYPES)
+    if f.type == "string":
+        return f"{t} != 'STRING'"
     if f.type == "integer":
-        return ~t.isin(*INTEGER_TYPES)
+        return f"{t} not in ({ints})"
     if f.type in ("decimal", "double"):
-        number = t.isin(*INTEGER_TYPES, "DOUBLE", "FLOAT") | t.startswith("DECIMAL")
-        return ~(number & _is_finite(x))
+        number = f"({t} in ({ints}, 'DOUBLE', 'FLOAT') or startswith({t}, 'DECIMAL'))"
+        finite = f"(not isnan({x}) and abs({x}) != double('infinity'))"
+        return f"not ({number} and {finite})"
     if f.type == "boolean":
-        return t != "BOOLEAN"
-    return (t != "STRING") | x.isNull()  # date, timestamp
+        return f"{t} != 'BOOLEAN'"
+    return f"({t} != 'STRING' or {x} is null)"  # date, timestamp
 
 
-def _sub_cent(x: Column) -> Column:
-    """More than two decimals in the number's shortest text, as Python's repr."""
-    # Both sides in one type: Spark compares decimals of different scales in
-    # a common type that can lose the very digits looked for.
-    exact = x.try_cast("decimal(38,18)")
-    cents = x.try_cast("decimal(38,2)").try_cast("decimal(38,18)")
-    return (x != 0) & ((F.abs(x) < 0.01) | (exact != cents))
-
-
-def _impossible_amount(f: Field, x: Column) -> Column:
+def _impossible_amount(f: Field) -> str:
+    x = f"`x__{f.name}`"
+    # More than two decimals in the number's shortest text, as Python's repr
+    # would show; both sides in one decimal type, for Spark compares decimals
+    # of different scales in a common type that can lose the very digits.
+    sub_cent = (
+        f"({x} != 0 and (abs({x}) < 0.01 or try_cast({x} as decimal(38,18))"
+        f" != try_cast(try_cast({x} as decimal(38,2)) as decimal(38,18))))"
+    )
     if f.name == "amount":
-        lo, hi = float(schemas.MIN_AMOUNT), float(schemas.MAX_AMOUNT)
-        return ~((x >= lo) & (x <= hi)) | _sub_cent(x)
-    return (F.abs(x) > float(MAX_BALANCE)) | _sub_cent(x)
+        lo, hi = schemas.MIN_AMOUNT, schemas.MAX_AMOUNT
+        return f"(not ({x} >= {lo}D and {x} <= {hi}D) or {sub_cent})"
+    return f"(abs({x}) > {MAX_BALANCE}D or {sub_cent})"
 
 
-def _future_limit(day: date) -> datetime:
-    start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
-    return start + timedelta(days=1, seconds=schemas.FUTURE_TOLERANCE_SECONDS)
+def _future_limit(day: date) -> str:
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    limit = start + timedelta(days=1, seconds=schemas.FUTURE_TOLERANCE_SECONDS)
+    return f"timestamp'{limit.strftime('%Y-%m-%d %H:%M:%S')}'"
 
 
 def checked(lines: DataFrame, feed: Feed, day: date | None) -> DataFrame:
@@ -145,98 +145,118 @@ def checked(lines: DataFrame, feed: Feed, day: date | None) -> DataFrame:
     Adds ``reason`` (null for a good record, else one of REJECT_REASONS),
     ``detail``, and per field ``x__<name>``: the typed value (decimals still
     as double; ``bronze_columns`` gives the bronze types). Other columns of
-    ``lines`` are carried through.
+    ``lines`` are carried through. The expressions are Spark SQL text: one
+    call into the JVM per step, however many fields the feed has.
     """
-    keep = [F.col(c) for c in lines.columns]
-    value = F.col("value")
+    keep = [f"`{c}`" for c in lines.columns]
 
-    # 1. Encoding, parse, and where the object ends.
-    first_parse = F.try_parse_json(value)
-    skeleton = F.regexp_replace(value, STRING_TOKEN, "0")  # strings out of the way
-    step1 = lines.select(
+    # 1. Encoding, first parse, and whether the line is exactly one object:
+    # with strings out of the way, only whitespace may follow the brace that
+    # brings the nesting depth back to zero, and that must be the last one.
+    skeleton = f"regexp_replace(value, {_lit(STRING_TOKEN)}, '0')"
+    brackets = f"regexp_replace({skeleton}, {_lit(NOT_BRACKET)}, '')"
+    step = "if(c in ('{', '['), 1, -1)"
+    depth_ok = (
+        f"aggregate(split(_brackets, ''), named_struct('d', 0, 'z', 0),"
+        f" (a, c) -> named_struct('d', a.d + {step}, 'z', a.z + if(a.d + {step} = 0, 1, 0)),"
+        f" a -> a.d = 0 and a.z = 1)"
+    )
+    step1 = lines.selectExpr(
         *keep,
-        (F.is_valid_utf8(value) & (F.instr(value, "\ufffd") == 0)).alias("_enc_ok"),
-        first_parse.alias("_v0"),
-        (
-            value.rlike(f"^{WS}*+\\{{")
-            & F.rtrim(skeleton, F.lit(" \t\r\n")).endswith("}")
-            & _bracket_depth_ok(F.regexp_replace(skeleton, "[^\\[\\]{}]", ""))
-        ).alias("_one_object"),
+        "is_valid_utf8(value) and instr(value, '\ufffd') = 0 as _enc_ok",
+        "try_parse_json(value) as _v0",
+        f"value rlike {_lit(OPENS_OBJECT)}"
+        f" and endswith(trim(trailing {_lit(WS_CHARS)} from {skeleton}), '}}') as _framed",
+        f"{brackets} as _brackets",
     )
 
-    # 2. The NaN/Infinity second chance, and the keys of the object.
-    text = F.when(
-        F.col("_v0").isNull(), F.regexp_replace(value, NON_FINITE, "${lead}" + INFINITE)
-    ).otherwise(value)
-    step2 = step1.select("*", text.alias("_text")).select(
+    # 2. The NaN/Infinity second chance; the object's keys.
+    text = (
+        f"if(_v0 is null, regexp_replace(value, {_lit(NON_FINITE)},"
+        f" {_lit('$1 ' + INFINITE)}), value)"
+    )
+    step2 = step1.selectExpr(
+        *keep,
+        "_enc_ok",
+        f"_framed and (_brackets = '{{}}' or {depth_ok}) as _one_object",
+        f"{text} as _text",
+        "_v0",
+    ).selectExpr(
         *keep,
         "_enc_ok",
         "_one_object",
-        "_text",
-        F.coalesce(F.col("_v0"), F.try_parse_json(F.col("_text"))).alias("_v"),
+        "json_object_keys(_text) as _keys",
+        "coalesce(_v0, try_parse_json(_text)) as _v",
     )
 
-    # 3. Per field: JSON type (VOID for null, null when absent) and value.
-    v = F.col("_v")
+    # 3. Per field: its JSON type (VOID for null, null when absent), its value.
     fields = []
     for f in feed.fields:
-        fields.append(F.schema_of_variant(F.variant_get(v, _path(f.name), "variant")).alias(f"t__{f.name}"))
-        fields.append(_typed(f, v).alias(f"x__{f.name}"))
-    step3 = step2.select(
-        *keep,
-        "_enc_ok",
-        (F.col("_v").isNotNull() & F.col("_one_object")).alias("_json_ok"),
-        F.json_object_keys(F.col("_text")).alias("_keys"),
-        *fields,
+        fields.append(
+            f"schema_of_variant(variant_get(_v, {_lit('$.' + _name(f))}, 'variant'))"
+            f" as `t__{f.name}`"
+        )
+        fields.append(f"{_typed(f)} as `x__{f.name}`")
+    step3 = step2.selectExpr(
+        *keep, "_enc_ok", "_v is not null and _one_object as _json_ok", "_keys", *fields
     )
 
-    # 4. The verdict: the first failing check, in schemas.validate's order.
-    def t(f: Field) -> Column:
-        return F.col(f"t__{f.name}")
+    # 4. The verdict: the first failing check, in schemas.validate's order,
+    # then its detail.
+    def present(f: Field) -> str:
+        return f"(`t__{f.name}` is not null and `t__{f.name}` != 'VOID')"
 
-    def x(f: Field) -> Column:
-        return F.col(f"x__{f.name}")
-
-    def present(f: Field) -> Column:
-        return t(f).isNotNull() & (t(f) != "VOID")
-
-    known = F.array(*[F.lit(f.name) for f in feed.fields])
-    unknown = F.filter(F.col("_keys"), lambda k: ~F.array_contains(known, k))
-    cases: list[tuple[Column, Column, Column]] = [
-        (~F.col("_enc_ok"), F.lit("bad_encoding"), F.lit("not valid UTF-8")),
-        (~F.col("_json_ok"), F.lit("malformed_json"), F.lit("not one JSON object")),
+    known = ", ".join(f"'{f.name}'" for f in feed.fields)
+    unknown = f"filter(_keys, k -> not array_contains(array({known}), k))"
+    missing = [(f"not {present(f)}", f"'{f.name}'") for f in feed.fields if not f.nullable]
+    wrong = [
+        (
+            f"{present(f)} and {_wrong_type(f)}",
+            f"concat('{f.name} is not a {f.type}: ', `t__{f.name}`)",
+        )
+        for f in feed.fields
     ]
-    for f in feed.fields:
-        if not f.nullable:
-            cases.append((~present(f), F.lit("missing_field"), F.lit(f.name)))
-    cases.append((F.size(unknown) > 0, F.lit("unexpected_field"), F.try_element_at(unknown, F.lit(1))))
-    for f in feed.fields:
-        detail = F.format_string(f"{f.name} is not a {f.type}: %s", t(f))
-        cases.append((present(f) & _wrong_type(f, t(f), x(f)), F.lit("wrong_type"), detail))
-    for f in feed.fields:
-        if f.values:
-            bad = present(f) & ~x(f).isin(*f.values)
-            detail = F.format_string(f"{f.name}=%s", x(f))
-            cases.append((bad, F.lit("invalid_value"), detail))
-    for f in feed.fields:
-        if f.type == "decimal":
-            bad = present(f) & _impossible_amount(f, x(f))
-            detail = F.format_string(f"{f.name}=%s", x(f).cast("string"))
-            cases.append((bad, F.lit("impossible_amount"), detail))
+    invalid = [
+        (
+            f"{present(f)} and `x__{f.name}` not in ({', '.join(_lit(v) for v in f.values)})",
+            f"concat('{f.name}=', `x__{f.name}`)",
+        )
+        for f in feed.fields
+        if f.values
+    ]
+    amounts = [
+        (
+            f"{present(f)} and {_impossible_amount(f)}",
+            f"concat('{f.name}=', cast(`x__{f.name}` as string))",
+        )
+        for f in feed.fields
+        if f.type == "decimal"
+    ]
+    future = []
     if day is not None:
-        event_at = feed.columns["event_at"]
-        bad = x(event_at) > F.lit(_future_limit(day))
-        detail = F.format_string(f"event_at=%s after {day.isoformat()}", x(event_at).cast("string"))
-        cases.append((bad, F.lit("future_timestamp"), detail))
-
-    reason = _first([(cond, r) for cond, r, _ in cases])
-    detail = _first([(cond, d) for cond, _, d in cases])
-    return step3.select(
-        *keep,
-        reason.alias("reason"),
-        detail.alias("detail"),
-        *[x(f) for f in feed.fields],
+        future = [
+            (
+                f"`x__event_at` > {_future_limit(day)}",
+                f"concat('event_at=', cast(`x__event_at` as string), ' after {day}')",
+            )
+        ]
+    checks = [
+        ("bad_encoding", [("not _enc_ok", "'not valid UTF-8'")]),
+        ("malformed_json", [("not _json_ok", "'not one JSON object'")]),
+        ("missing_field", missing),
+        ("unexpected_field", [(f"size({unknown}) > 0", f"try_element_at({unknown}, 1)")]),
+        ("wrong_type", wrong),
+        ("invalid_value", invalid),
+        ("impossible_amount", amounts),
+        ("future_timestamp", future),
+    ]
+    reason = _case(
+        [(" or ".join(f"({c})" for c, _ in cases), f"'{r}'") for r, cases in checks if cases]
     )
+    detail = _case([(f"reason = '{r}'", _case(cases)) for r, cases in checks if cases])
+    xs = [f"`x__{f.name}`" for f in feed.fields]
+    step4 = step3.selectExpr("*", f"{reason} as reason")
+    return step4.selectExpr(*keep, "reason", f"{detail} as detail", *xs)
 
 
 SPARK_TYPES = {

@@ -89,10 +89,16 @@ def bad_lines(feed: Feed, i: int = 0) -> list[tuple[bytes, str]]:
             (line({**rec, decimal: 1e30}), "impossible_amount"),
             (line({**rec, decimal: "12.00"}), "wrong_type"),
             (line({**rec, decimal: True}), "wrong_type"),
-            (text.replace(f'"{decimal}":'.encode(), f'"{decimal}":NaN,"y":'.encode()),
-             "unexpected_field"),
-            (line(rec).replace(f'"{decimal}":'.encode(), f'"{decimal}":-Infinity,"zz":'.encode()),
-             "unexpected_field"),
+            (
+                text.replace(f'"{decimal}":'.encode(), f'"{decimal}":NaN,"y":'.encode()),
+                "unexpected_field",
+            ),
+            (
+                line(rec).replace(
+                    f'"{decimal}":'.encode(), f'"{decimal}":-Infinity,"zz":'.encode()
+                ),
+                "unexpected_field",
+            ),
             (_set_token(rec, decimal, "NaN"), "wrong_type"),
             (_set_token(rec, decimal, "1E400"), "wrong_type"),
             (_set_token(rec, decimal, "12.3400000000000000001"), None),
