@@ -83,7 +83,9 @@ def _ruff_format(project: Path, files: list[str], fix: bool) -> list[str]:
 
 def _sqlfluff(project: Path, files: list[str], fix: bool) -> list[str]:
     if not (project / ".sqlfluff").exists():
-        raise WorkflowError("no .sqlfluff in the project: sqlfluff needs the dbt templater set up")
+        raise WorkflowError(
+            "no .sqlfluff in the project: add one with `templater = dbt` and the rule set"
+        )
     verb = ["fix"] if fix else ["lint", "--format", "human"]
     return [tool("sqlfluff"), *verb, "--disable-progress-bar", *files]
 
@@ -168,7 +170,13 @@ def run_checks(
             if check.name == "dbt-parse":
                 ensure_deps(project, env)
             args = chosen if check.takes_files else []
-            result = run(check.command(project, args, fix and check.can_fix), cwd=project, env=env)
+            try:
+                cmd = check.command(project, args, fix and check.can_fix)
+            except WorkflowError as error:
+                log.info("lint %s: %d file(s) in, CANNOT RUN: %s", check.name, len(chosen), error)
+                failed.append(check.name)
+                continue
+            result = run(cmd, cwd=project, env=env)
             seconds = time.monotonic() - started
             status = "passed" if result.ok else "FAILED"
             log.info("lint %s: %d file(s) in, %s, %.1fs", check.name, len(chosen), status, seconds)

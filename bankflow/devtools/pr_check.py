@@ -219,7 +219,9 @@ def pr_check(
     )
 
     if not skip_lint:
-        failed = lint.run_checks(project, changed)
+        # dbt-parse is left out: the parse below reports the same errors.
+        checks = tuple(n for n in lint.NAMES if n != "dbt-parse")
+        failed = lint.run_checks(project, changed, only=checks)
         if failed:
             report["failed_steps"].append("lint: " + ", ".join(failed))
 
