@@ -7,7 +7,7 @@ from the events, and a live mode that streams the same events over a TCP
 socket. ``python -m bankflow.simulator --help`` lists the commands.
 """
 
-from bankflow.simulator.generate import (
+from bankflow.simulator.engine import (
     DEFAULT_EVENTS,
     DEFAULT_SEED,
     SimulatorError,

@@ -17,7 +17,7 @@ import logging
 import sys
 
 from bankflow.simulator import bad, generate
-from bankflow.simulator.generate import DEFAULT_EVENTS, DEFAULT_SEED, SimulatorError, summary
+from bankflow.simulator.engine import DEFAULT_EVENTS, DEFAULT_SEED, SimulatorError, summary
 
 
 def _fraud_rate(text: str):

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from bankflow import lake as lake_paths
 from bankflow import schemas
-from bankflow.simulator.generate import SimulatorError, _as_day, _local_lake, generate_day
+from bankflow.simulator.engine import SimulatorError, _as_day, _local_lake, generate_day
 
 _EVENT_AT = re.compile(rb'"event_at":"([^"]*)"')
 FLUSH_AHEAD_S = 0.002  # sleep (and flush) only when this far ahead of the schedule
