@@ -81,8 +81,16 @@ def bank_nightly():
     transform = dbt.task_group()
     published = publish_redis(the_plan)
 
+    report = run_report()
+
     landed >> ingested >> gate
-    [gate, alerts] >> transform >> published >> run_report()
+    [gate, alerts] >> transform >> published >> report
+    # The report waits for every task, not only for publish: when a model
+    # fails early, branches of the dbt graph beside it still run, and the
+    # audit record must show how they ended.
+    for other in report.operator.dag.tasks:
+        if other.task_id != "run_report":
+            other >> report
 
 
 bank_nightly()

@@ -20,7 +20,13 @@ from cosmos import (
     ProjectConfig,
     RenderConfig,
 )
-from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+from cosmos.constants import (
+    ExecutionMode,
+    InvocationMode,
+    LoadMode,
+    TestBehavior,
+    TestIndirectSelection,
+)
 
 from include import config
 
@@ -57,12 +63,24 @@ def render_config() -> RenderConfig:
         # Only the project's own nodes: the local helper package has macros
         # and generic tests, no models of its own to run.
         select=["package:bank"],
+        # A test over two models (a relationships test from a mart to a
+        # seed) runs as its own task once both are built, not after the
+        # first of them, where its other model would not exist yet.
+        should_detach_multiple_parents_tests=True,
+        # Airflow assets per table cost each task a lineage pass; no DAG is
+        # scheduled on them.
+        emit_datasets=False,
     )
 
 
 def execution_config() -> ExecutionConfig:
-    return ExecutionConfig(execution_mode=ExecutionMode.LOCAL,
-                           invocation_mode=InvocationMode.DBT_RUNNER)
+    return ExecutionConfig(
+        execution_mode=ExecutionMode.LOCAL,
+        invocation_mode=InvocationMode.DBT_RUNNER,
+        # `dbt test --select <model>` then leaves out the tests that also
+        # need another model; those are the detached tasks above.
+        test_indirect_selection=TestIndirectSelection.CAUTIOUS,
+    )
 
 
 def operator_args() -> dict:

@@ -32,6 +32,8 @@ os.environ.update({
     "BANK_DBT_TARGET_PATH": str(DBT_TARGET_PATH),
     "BANK_DUCKDB_PATH": str(DUCKDB_PATH),
     "BANK_RETRIES": "0",
+    "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
     "DBT_PROFILES_DIR": str(REPO),
 })
 (SCRATCH / "airflow").mkdir(parents=True, exist_ok=True)
