@@ -20,6 +20,7 @@ export PYTHONPATH := $(CURDIR)
         simulate bronze bench-bronze
 .PHONY: airflow nightly nightly-prepare bench-nightly
 .PHONY: lint lint-fix health pr-check docs hooks
+.PHONY: live bench-simulator
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -136,6 +137,20 @@ docs: $(VENV)/.done ## generate the dbt docs and serve them on 127.0.0.1 (PORT=)
 
 hooks: $(VENV)/.done ## install the pre-commit hooks in this clone
 	$(VENV)/bin/pre-commit install
+
+# --- the simulator's live mode and throughput (bankflow/simulator/) -------------
+# RATE= events per second (0 = as fast as possible), PORT= (0 = a free one),
+# DURATION= seconds (cycles to the next days), OUT= a file instead of a socket.
+
+RATE ?= 1000
+PORT ?= 9999
+
+live: $(VENV)/.done ## stream DAY's events over TCP for the fraud scorer (RATE=, PORT=, OUT=)
+	$(PY) -m bankflow.simulator live --day $(DAY) --rate $(RATE) --port $(PORT) \
+	  $(if $(DURATION),--duration $(DURATION)) $(if $(OUT),--out $(OUT))
+
+bench-simulator: $(VENV)/.done ## simulator events/s and peak memory at 200,000 and 2,000,000
+	flock /tmp/bank-heavy.lock $(PY) -m bankflow.simulator.bench --events 200000 2000000
 
 clean: redis-stop ## remove generated data and run output (keeps the environments)
 	rm -rf lake $(RUN) target logs .bench

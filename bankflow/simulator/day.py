@@ -205,6 +205,7 @@ class DayBuilder:
                     p.record["amount"] = amount
             acc["_bal"] += it.delta
             it.record["balance_after"] = acc["_bal"] / 100
+        self.intents = []  # booked; the records keep the outcome
 
 
 def _by_time(it: Intent) -> int:

@@ -100,7 +100,7 @@ def _write_state(lake: Path, day: date, meta: dict, pop: Population) -> None:
         {"meta": meta, "population": pop.to_dict()}, ensure_ascii=False, separators=(",", ":")
     )
     tmp = path.with_name(path.name + ".tmp")
-    with gzip.GzipFile(tmp, "wb", compresslevel=3, mtime=0) as fh:
+    with gzip.GzipFile(tmp, "wb", compresslevel=1, mtime=0) as fh:
         fh.write(body.encode("utf-8"))
     tmp.replace(path)
 
