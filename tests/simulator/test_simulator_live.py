@@ -187,3 +187,38 @@ def test_cli_live_to_a_socket(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_same_bytes_across_processes_with_different_hash_seeds(tmp_path):
+    """No set or hash order leaks into the data: two interpreters, two hash seeds."""
+    digests = []
+    for hash_seed in ("1", "2"):
+        lake = tmp_path / f"h{hash_seed}"
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bankflow.simulator",
+                "generate",
+                "--day",
+                "2026-11-02",
+                "--days",
+                "2",
+                "--events",
+                "1500",
+                "--bad-rate",
+                "0.05",
+                "--lake",
+                str(lake),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=300,
+            env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "PYTHONHASHSEED": hash_seed},
+        )
+        assert proc.returncode == 0, proc.stderr
+        files = sorted(p for p in lake.rglob("*") if p.is_file())
+        digests.append({str(p.relative_to(lake)): p.read_bytes() for p in files})
+    assert digests[0].keys() == digests[1].keys()
+    assert digests[0] == digests[1]
