@@ -23,7 +23,7 @@ import redis
 
 from streaming.baselines import BaselineStore
 from streaming.detectors import Scorer, load_rules
-from streaming.parse import DeadLetter, parse
+from streaming.parse import DeadLetter, Parser
 from streaming.sink import RedisSink
 
 log = logging.getLogger("streaming.consumer")
@@ -31,11 +31,11 @@ log = logging.getLogger("streaming.consumer")
 
 class Consumer:
     def __init__(self, redis_url: str, day: str | None = None, rules_path: str | None = None,
-                 run_id: str = "consumer") -> None:
+                 run_id: str = "consumer", latency_warmup_s: float = 0.0) -> None:
         rules = load_rules(rules_path)
-        self.day = date.fromisoformat(day) if day else None
+        self.parse = Parser(date.fromisoformat(day) if day else None)
         self.scorer = Scorer(rules)
-        self.sink = RedisSink(redis_url, run_id)
+        self.sink = RedisSink(redis_url, run_id, warmup_s=latency_warmup_s)
         self.baselines = BaselineStore(redis.Redis.from_url(redis_url, socket_timeout=2),
                                        rules["baseline"]["refresh_s"],
                                        rules["baseline"]["cache_size"])
@@ -44,7 +44,7 @@ class Consumer:
 
     def handle(self, line: str) -> None:
         self.counts["in"] += 1
-        item = parse(line, self.day)
+        item = self.parse(line)
         if isinstance(item, DeadLetter):
             self.sink.write(item)
             self.counts["deadletters"] += 1

@@ -44,7 +44,7 @@ class Histogram:
             k = k.decode() if isinstance(k, bytes) else k
             if k == "max":
                 hist.max = float(v)
-            else:
+            elif k == "inf" or k.replace(".", "", 1).isdigit():
                 hist.counts[k] = int(v)
         return hist
 

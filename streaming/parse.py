@@ -87,6 +87,28 @@ def parse(line: str, day: date | None = None) -> Event | DeadLetter:
     return normalize(feed, record, emitted_at_ms)
 
 
+class Parser:
+    """``parse`` with a delivery day that follows the stream.
+
+    A live stream runs past midnight, and the simulator's live mode cycles to
+    the next days. The delivery day starts at the configured day and moves to
+    the day of any record accepted as not in the future: the first records of
+    the next day (stamped within ``FUTURE_TOLERANCE_SECONDS`` of its start)
+    move it on, while a record stamped days ahead is refused and moves nothing.
+    """
+
+    def __init__(self, day: date | None = None) -> None:
+        self.day = day
+
+    def __call__(self, line: str) -> Event | DeadLetter:
+        item = parse(line, self.day)
+        if self.day is not None and isinstance(item, Event):
+            event_day = date.fromisoformat(item.event_at[:10])
+            if event_day > self.day:
+                self.day = event_day
+        return item
+
+
 def normalize(feed: schemas.Feed, r: dict, emitted_at_ms: int = 0) -> Event:
     name = feed.name
     customer_id = r.get("customer_id")

@@ -61,7 +61,7 @@ def _flat(fields: dict) -> list[str]:
 
 class RedisSink:
     def __init__(self, url: str, run_id: str = "local", retry_for_s: float = 60.0,
-                 flush_every_s: float = 0.5) -> None:
+                 flush_every_s: float = 0.5, warmup_s: float = 0.0) -> None:
         self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2,
                                            health_check_interval=0)
         self.append_once = self.client.register_script(APPEND_ONCE)
@@ -70,8 +70,13 @@ class RedisSink:
         self.flush_every_s = flush_every_s
         self.latency = Histogram()  # everything this sink has written
         self._pending = Histogram()  # not yet added to the Redis histogram
+        self._counts = {"scored": 0, "alerts": 0, "deadletters": 0}  # the same, for counts
         self._flushed_at = time.monotonic()
         self.retries = 0
+        # Latency is not recorded for events emitted in the first warmup_s
+        # seconds of the stream (JVM and Python start-up, first connections).
+        self.warmup_ms = warmup_s * 1000
+        self._first_emitted_ms: int | None = None
 
     @property
     def latency_key(self) -> str:
@@ -81,32 +86,48 @@ class RedisSink:
         """Write one verdict; return its latency in ms (None for a dead letter)."""
         scored_at = now_ms()
         self._execute(lambda p: self._commands(p, item, scored_at))
+        if isinstance(item, DeadLetter):
+            self._counts["deadletters"] += 1
+        else:
+            self._counts["scored"] += 1
+            self._counts["alerts"] += int(item.alert)
+        if time.monotonic() - self._flushed_at >= self.flush_every_s:
+            self.flush()
         if isinstance(item, DeadLetter) or not item.event.emitted_at_ms:
             return None
         ms = now_ms() - item.event.emitted_at_ms
+        if self._first_emitted_ms is None:
+            self._first_emitted_ms = item.event.emitted_at_ms
+        if item.event.emitted_at_ms - self._first_emitted_ms < self.warmup_ms:
+            return ms
         self.latency.add(ms)
         self._pending.add(ms)
-        if time.monotonic() - self._flushed_at >= self.flush_every_s:
-            self.flush()
         return ms
 
     def flush(self) -> None:
-        """Add the latencies measured since the last flush to the Redis histogram."""
-        if not self._pending.count:
+        """Add the latencies and counts since the last flush to the run's Redis hash.
+
+        The hash, ``bank:fraud:latency:<run_id>``, holds the histogram (bucket
+        upper bound in ms -> events), ``max``, and the run's ``scored``,
+        ``alerts`` and ``deadletters`` (which count again what a restart replays).
+        """
+        pending, counts, key = self._pending, self._counts, self.latency_key
+        self._flushed_at = time.monotonic()
+        if not pending.count and not any(counts.values()):
             return
-        pending, key = self._pending, self.latency_key
 
         def commands(p):
-            for bucket, n in pending.counts.items():
-                p.hincrby(key, bucket, n)
-            p.hincrby(key, "count", 0)  # keeps the key typed even when read early
+            for name, n in [*pending.counts.items(), *counts.items()]:
+                if n:
+                    p.hincrby(key, name, n)
             p.expire(key, SCORE_TTL_S)
 
         self._execute(commands)
-        current = self.client.hget(key, "max")
-        if current is None or float(current) < pending.max:
-            self.client.hset(key, "max", pending.max)
-        self._pending, self._flushed_at = Histogram(), time.monotonic()
+        if pending.count:
+            current = self.client.hget(key, "max")
+            if current is None or float(current) < pending.max:
+                self.client.hset(key, "max", pending.max)
+        self._pending, self._counts = Histogram(), dict.fromkeys(counts, 0)
 
     def _commands(self, p, item: Score | DeadLetter, scored_at: int) -> None:
         if isinstance(item, DeadLetter):

@@ -188,3 +188,20 @@ def test_rules_file_is_checked(tmp_path):
                    "detectors: {telepathy: {}}\n")
     with pytest.raises(ValueError, match="telepathy"):
         load_rules(bad)
+
+
+def test_the_delivery_day_follows_the_stream_past_midnight():
+    from datetime import date
+
+    from streaming.parse import Parser
+    from tests.streaming.builders import envelope
+
+    p = Parser(date(2026, 11, 2))
+    line = lambda at: envelope("core_banking.postings",  # noqa: E731
+                               posting(0, "a1", 5.0) | {"event_at": at})
+    assert isinstance(p(line("2026-11-02T23:59:00Z")), Event)
+    assert p(line("2026-11-05T10:00:00Z")).reason == "future_timestamp"
+    assert isinstance(p(line("2026-11-03T00:00:10Z")), Event)  # the next day begins
+    assert p.day == date(2026, 11, 3)
+    assert isinstance(p(line("2026-11-03T22:00:00Z")), Event)
+    assert p(line("2026-11-06T10:00:00Z")).reason == "future_timestamp"

@@ -63,7 +63,10 @@ def test_job_scores_a_stream_end_to_end(serve, redis_url, tmp_path):
     risk = client.hgetall("bank:fraud:risk:acc-ct")
     assert float(risk["risk"]) >= 0.7 and int(risk["alerts"]) >= 1
     latency = client.hgetall("bank:fraud:latency:e2e")
-    assert sum(int(v) for k, v in latency.items() if k not in ("count", "max")) == len(s.good)
+    buckets = {k: v for k, v in latency.items() if k[0].isdigit() or k == "inf"}
+    assert sum(int(v) for v in buckets.values()) == len(s.good)
+    assert int(latency["scored"]) == len(s.good)
+    assert int(latency["deadletters"]) == len(s.bad)
 
     # The plain-Python consumer, on the same stream, gives the same verdicts.
     other = redis_url.rsplit("/", 1)[0] + "/1"
