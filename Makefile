@@ -21,6 +21,7 @@ export PYTHONPATH := $(CURDIR)
 .PHONY: airflow nightly nightly-prepare bench-nightly
 .PHONY: lint lint-fix health pr-check docs hooks
 .PHONY: live bench-simulator
+.PHONY: stream bench-stream
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -151,6 +152,20 @@ live: $(VENV)/.done ## stream DAY's events over TCP for the fraud scorer (RATE=,
 
 bench-simulator: $(VENV)/.done ## simulator events/s and peak memory at 200,000 and 2,000,000
 	flock /tmp/bank-heavy.lock $(PY) -m bankflow.simulator.bench --events 200000 2000000
+
+# --- the real-time fraud path: PyFlink scorer into Redis (streaming/, docs/streaming.md)
+# RATE= events/s (default 200 here), DURATION= seconds (default 60). The scorer
+# uses the Redis of `make redis-start` / the nightly when it runs (so it reads
+# the published baselines), else a Redis of its own for the run.
+
+stream: setup ## score DAY's live stream in Flink into Redis; quality, latency (RATE=, DURATION=)
+	@url=$$($(PY) -m bankflow.redis_local url --dir $(RUN)/redis 2>/dev/null); \
+	$(SPY) -m streaming.run --day $(DAY) \
+	  --rate $(if $(filter command line environment,$(origin RATE)),$(RATE),200) \
+	  --duration $(or $(DURATION),60) $${url:+--redis-url $$url}
+
+bench-stream: setup ## Flink job vs plain Python at 200 and 1,000 events/s, 60 s each
+	flock /tmp/bank-heavy.lock $(SPY) -m streaming.bench
 
 clean: redis-stop ## remove generated data and run output (keeps the environments)
 	rm -rf lake $(RUN) target logs .bench
