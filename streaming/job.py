@@ -226,6 +226,9 @@ class DetectAndScore(_keyed_process_function()):
         from streaming.detectors import Scorer, load_rules
         from streaming.sink import RedisSink
 
+        if not logging.getLogger().handlers:  # the JVM's embedded interpreter logs to stderr
+            logging.basicConfig(level=logging.INFO,
+                                format="%(asctime)s %(name)s %(message)s")
         rules = load_rules(self.cfg.rules_path)
         self.scorer = Scorer(rules)
         self.sink = RedisSink(self.cfg.redis_url, self.cfg.run_id,
