@@ -367,7 +367,7 @@ class Behaviour:
         t = self.card_time(c, "travel" if away else "card")
         ms, mcum = self.local(city)
         m = pick(rnd, ms, mcum)
-        acc = cc if cc is not None and rnd.random() < 0.45 else checking
+        acc = cc if _card_open(cc) and rnd.random() < 0.45 else checking
         self.b.post(
             t,
             acc,
@@ -386,7 +386,7 @@ class Behaviour:
         t = self.card_time(c, "online_shop")
         ms, mcum = self._online
         m = pick(rnd, ms, mcum)
-        acc = cc if cc is not None and rnd.random() < 0.6 else checking
+        acc = cc if _card_open(cc) and rnd.random() < 0.6 else checking
         self.b.post(
             t,
             acc,
@@ -893,6 +893,11 @@ class Behaviour:
         return out
 
 
+def _card_open(cc: dict | None) -> bool:
+    """A credit card with room left: near its limit, the customer pays by debit card."""
+    return cc is not None and cc["_bal"] > -80 * cc["credit_limit"]
+
+
 # --- scheduled postings ---------------------------------------------------------
 
 
@@ -905,10 +910,29 @@ def _business_day(day: date, dom: int) -> date:
     return target
 
 
-def scheduled(b: DayBuilder, rnd, blocked: set[str], closing: list[dict]) -> None:
-    """Salaries, pensions, loan instalments, card settlements, interest, closures."""
+def _paydays(day: date) -> set[int]:
+    """The days of month whose payments fall on ``day`` (this month's or next month's 1st)."""
+    following = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+    return {
+        dom
+        for dom in (1, 15, 25, 28)
+        if day in (_business_day(day, dom), _business_day(following, dom))
+    }
+
+
+def scheduled(
+    b: DayBuilder, rnd, blocked: set[str], closing: list[dict], income_scale: float = 1.0
+) -> None:
+    """Salaries, pensions, loan instalments, card settlements, interest, sweeps, closures.
+
+    ``income_scale`` raises salaries and pensions with the number of events per
+    customer, so that income keeps up with spending when customers are busier
+    than a real bank's (the default population has ten events per customer a
+    day). A checking account that starts the day overdrawn is topped up from
+    the customer's savings at 05:00, as a sweep product would.
+    """
     day = b.day
-    paydays = {dom for dom in (1, 15, 25, 28) if _business_day(day, dom) == day}
+    paydays = _paydays(day)
     last = calendar.monthrange(day.year, day.month)[1]
     pop = b.pop
     for c in pop.customers:
@@ -918,7 +942,7 @@ def scheduled(b: DayBuilder, rnd, blocked: set[str], closing: list[dict]) -> Non
         kind = c["customer_type"]
         if c["_pay"] in paydays and c["_income"]:
             t = int(rnd.uniform(2, 6) * HOUR_US)
-            cents = int(c["_income"] * rnd.uniform(0.97, 1.03))
+            cents = int(c["_income"] * income_scale * rnd.uniform(0.97, 1.03))
             ttype = "pension" if kind == "retiree" else "salary"
             b.post(
                 t,
@@ -930,6 +954,31 @@ def scheduled(b: DayBuilder, rnd, blocked: set[str], closing: list[dict]) -> Non
                 counterparty=iban(rnd, c["country"]),
                 description="Pension" if kind == "retiree" else "Salary",
             )
+        if checking["_bal"] < 0:
+            savings = pop.account(c, "savings")
+            if savings is not None and savings["_bal"] > 0 and savings["account_id"] not in blocked:
+                cents = min(savings["_bal"], -checking["_bal"] + 20_000)
+                t = int(rnd.uniform(5, 5.5) * HOUR_US)
+                b.post(
+                    t,
+                    savings,
+                    cents,
+                    "debit",
+                    "transfer_out",
+                    "system",
+                    counterparty=checking["account_id"],
+                    description="Overdraft sweep",
+                )
+                b.post(
+                    t + SECOND_US,
+                    checking,
+                    cents,
+                    "credit",
+                    "transfer_in",
+                    "system",
+                    counterparty=savings["account_id"],
+                    description="Overdraft sweep",
+                )
         if c["_pay"] in paydays:
             loan = pop.account(c, "loan")
             if loan is not None and loan["_bal"] < 0:

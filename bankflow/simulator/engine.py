@@ -36,11 +36,14 @@ from bankflow.simulator.reference import load as load_reference
 
 log = logging.getLogger("bankflow.simulator")
 
-GENERATOR_VERSION = 1  # bump when the same arguments would give different bytes
+GENERATOR_VERSION = 2  # bump when the same arguments would give different bytes
 DEFAULT_EVENTS = 200_000
 DEFAULT_SEED = 42
 CUSTOMERS_PER_EVENT = 0.1  # default population: one customer per ten events a day
 MIN_EVENTS = 100
+# Incomes in population.py fit a customer with this many events a day; busier
+# customers are paid proportionally more (behaviour.scheduled).
+INCOME_EVENTS_PER_CUSTOMER = 3.0
 
 
 class SimulatorError(ValueError):
@@ -215,7 +218,10 @@ class _Run:
         clock = Clock(day)
         evolved = pop.evolve(ref, rng(seed, day, "changes"), clock)
         b = DayBuilder(day, ref, pop)
-        scheduled(b, rng(seed, day, "scheduled"), evolved["blocked"], evolved["closing"])
+        income_scale = max(1.0, self.events / self.customers / INCOME_EVENTS_PER_CUSTOMER)
+        scheduled(
+            b, rng(seed, day, "scheduled"), evolved["blocked"], evolved["closing"], income_scale
+        )
         beh = Behaviour(b, rng(seed, day, "behaviour"), evolved["blocked"])
         planned = fraud.counts(self.rates, self.events)
         fr = fraud.Fraud(b, beh, rng(seed, day, "fraud"))
