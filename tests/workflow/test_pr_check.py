@@ -81,12 +81,20 @@ def test_pr_check_builds_only_the_change_and_its_children(clone: Path, clone_env
     con = duckdb.connect(str(work / "pr" / "warehouse.duckdb"), read_only=True)
     try:
         rows = con.execute(
-            "select table_name from information_schema.tables where table_catalog = 'warehouse'"
+            "select table_schema, table_name from information_schema.tables"
+            " where table_catalog = 'warehouse'"
         ).fetchall()
     finally:
         con.close()
-    built_names = {base_manifest["nodes"][m]["alias"] for m in expected_models}
-    assert {name for (name,) in rows} == built_names
+    # Source views (the project's on-run-start stages them) aside, the new
+    # warehouse holds exactly the rebuilt models, no unchanged parent.
+    relations = {
+        (n["schema"], n["alias"]): uid
+        for uid, n in base_manifest["nodes"].items()
+        if n["resource_type"] in ("model", "seed", "snapshot")
+    }
+    in_pr_warehouse = {relations[r] for r in rows if r in relations}
+    assert in_pr_warehouse == expected_models
 
     # The build and the health checks pass; lint findings (if any) are the SQL's, reported.
     failed = report["failed_steps"]
