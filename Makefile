@@ -154,7 +154,8 @@ bench-simulator: $(VENV)/.done ## simulator events/s and peak memory at 200,000 
 	flock /tmp/bank-heavy.lock $(PY) -m bankflow.simulator.bench --events 200000 2000000
 
 # --- the real-time fraud path: PyFlink scorer into Redis (streaming/, docs/streaming.md)
-# RATE= events/s (default 200 here), DURATION= seconds (default 60). The scorer
+# RATE= events/s (default 200 here), DURATION= seconds (default 60), WARMUP=
+# seconds left out of the latency figures (default 15: JVM start). The scorer
 # uses the Redis of `make redis-start` / the nightly when it runs (so it reads
 # the published baselines), else a Redis of its own for the run.
 
@@ -162,7 +163,7 @@ stream: setup ## score DAY's live stream in Flink into Redis; quality, latency (
 	@url=$$($(PY) -m bankflow.redis_local url --dir $(RUN)/redis 2>/dev/null); \
 	$(SPY) -m streaming.run --day $(DAY) \
 	  --rate $(if $(filter command line environment,$(origin RATE)),$(RATE),200) \
-	  --duration $(or $(DURATION),60) $${url:+--redis-url $$url}
+	  --duration $(or $(DURATION),60) --warmup $(or $(WARMUP),15) $${url:+--redis-url $$url}
 
 bench-stream: setup ## Flink job vs plain Python at 200 and 1,000 events/s, 60 s each
 	flock /tmp/bank-heavy.lock $(SPY) -m streaming.bench
