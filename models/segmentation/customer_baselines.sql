@@ -109,12 +109,20 @@ usual_devices as (
 
 sightings as (
 
-    select customer_id, country_code, active_date, active_at
+    select
+        customer_id,
+        country_code,
+        active_date,
+        active_at
     from payments
 
     union all
 
-    select customer_id, country_code, active_date, active_at
+    select
+        customer_id,
+        country_code,
+        active_date,
+        active_at
     from authenticated_sessions
 
 ),

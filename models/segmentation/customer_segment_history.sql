@@ -21,29 +21,25 @@ segments as (
 
 ),
 
-{% if is_incremental() %}
 previous_day as (
 
-    {{ bank_utils.deduplicate(
-        '(select * from ' ~ this ~ ' where as_of_date < '
-            ~ business_date() ~ ')',
-        'customer_id',
-        'as_of_date desc'
-    ) }}
+    {% if is_incremental() -%}
+        {{ bank_utils.deduplicate(
+            '(select * from ' ~ this ~ ' where as_of_date < '
+                ~ business_date() ~ ')',
+            'customer_id',
+            'as_of_date desc'
+        ) }}
+    {%- else -%}
+        select
+            cast(null as varchar) as customer_id,
+            cast(null as varchar) as segment,
+            cast(null as varchar) as product_segment,
+            cast(null as varchar) as engagement_segment
+        where 1 = 0
+    {%- endif %}
 
 ),
-{% else %}
-previous_day as (
-
-    select
-        cast(null as varchar) as customer_id,
-        cast(null as varchar) as segment,
-        cast(null as varchar) as product_segment,
-        cast(null as varchar) as engagement_segment
-    where 1 = 0
-
-),
-{% endif %}
 
 final as (
 

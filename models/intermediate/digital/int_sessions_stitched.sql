@@ -76,7 +76,7 @@ in_window as (
     from logins
     where
         attempted_at < {{ dbt.dateadd('day', 1, business_date()) }}
-        {%- if is_incremental() %}
+    {%- if is_incremental() %}
             and attempted_at >= {{ reprocess_from() }}
         {%- endif %}
 
@@ -84,12 +84,18 @@ in_window as (
 
 transfers as (
 
-    select session_id, amount, submitted_at as moved_at
+    select
+        session_id,
+        amount,
+        submitted_at as moved_at
     from online_transfers
 
     union all
 
-    select session_id, amount, sent_at as moved_at
+    select
+        session_id,
+        amount,
+        sent_at as moved_at
     from mobile_transfers
 
 ),
@@ -147,9 +153,11 @@ visit_starts as (
     select
         *,
         case
-            when lag(started_at) over (
-                partition by customer_id order by started_at, session_id
-            ) is null then 1
+            when lag(started_at)
+                    over (
+                        partition by customer_id order by started_at, session_id
+                    )
+                is null then 1
             when {{ dbt.datediff(
                 'lag(started_at) over (partition by customer_id '
                 ~ 'order by started_at, session_id)',

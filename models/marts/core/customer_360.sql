@@ -86,7 +86,9 @@ channel_activity as (
         customer_id,
         count(*) as postings,
         sum(case when channel in ('card_present', 'card_not_present')
-            then 1 else 0 end) as card_postings,
+                then 1
+            else 0
+        end) as card_postings,
         sum(case when channel = 'online' then 1 else 0 end)
             as online_postings,
         sum(case when channel = 'mobile' then 1 else 0 end)
@@ -94,9 +96,13 @@ channel_activity as (
         sum(case when channel in ('branch', 'atm') then 1 else 0 end)
             as branch_and_atm_postings,
         sum(case when direction = 'debit' and is_customer_initiated
-            then amount else 0 end) as spend_amount,
+                then amount
+            else 0
+        end) as spend_amount,
         sum(case when transaction_category = 'income'
-            then amount else 0 end) as income_amount
+                then amount
+            else 0
+        end) as income_amount
     from transactions
     where
         customer_id is not null

@@ -152,11 +152,11 @@ rolled_forward as (
         *,
         coalesce(
             {{ bank_utils.last_value_ignore_nulls('day_end_balance') }}
-            over (
-                partition by account_id
-                order by balance_date
-                rows between unbounded preceding and current row
-            ),
+                over (
+                    partition by account_id
+                    order by balance_date
+                    rows between unbounded preceding and current row
+                ),
             carried_in_balance
         ) as closing_balance
     from joined

@@ -13,7 +13,9 @@ latest_extract as (
 
     select *
     from bronze
-    where ingest_date = (select max(b.ingest_date) from bronze as b)
+    where ingest_date = (
+            select max(delivered.ingest_date) from bronze as delivered
+        )
 
 ),
 

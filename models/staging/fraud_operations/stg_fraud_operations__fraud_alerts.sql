@@ -11,30 +11,26 @@
 
 with
 
-{% if landed %}
 landed as (
 
-    select * from {{ alerts }}
+    {% if landed -%}
+        select * from {{ alerts }}
+    {%- else -%}
+        select
+            cast(null as varchar) as event_id,
+            cast(null as varchar) as feed,
+            cast(null as varchar) as customer_id,
+            cast(null as varchar) as account_id,
+            cast(null as double) as score,
+            cast(null as varchar) as reasons,
+            cast(null as varchar) as rule_version,
+            cast(null as varchar) as event_at,
+            cast(null as varchar) as scored_at,
+            cast(null as varchar) as filename
+        where 1 = 0
+    {%- endif %}
 
 ),
-{% else %}
-landed as (
-
-    select
-        cast(null as varchar) as event_id,
-        cast(null as varchar) as feed,
-        cast(null as varchar) as customer_id,
-        cast(null as varchar) as account_id,
-        cast(null as double) as score,
-        cast(null as varchar) as reasons,
-        cast(null as varchar) as rule_version,
-        cast(null as varchar) as event_at,
-        cast(null as varchar) as scored_at,
-        cast(null as varchar) as filename
-    where 1 = 0
-
-),
-{% endif %}
 
 typed as (
 

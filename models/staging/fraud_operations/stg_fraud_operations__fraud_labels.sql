@@ -9,28 +9,24 @@
 
 with
 
-{% if landed %}
 landed as (
 
-    select * from {{ labels }}
+    {% if landed -%}
+        select * from {{ labels }}
+    {%- else -%}
+        select
+            cast(null as varchar) as event_id,
+            cast(null as varchar) as feed,
+            cast(null as varchar) as scenario,
+            cast(null as varchar) as instance_id,
+            cast(null as varchar) as customer_id,
+            cast(null as varchar) as account_id,
+            cast(null as varchar) as role,
+            cast(null as varchar) as filename
+        where 1 = 0
+    {%- endif %}
 
 ),
-{% else %}
-landed as (
-
-    select
-        cast(null as varchar) as event_id,
-        cast(null as varchar) as feed,
-        cast(null as varchar) as scenario,
-        cast(null as varchar) as instance_id,
-        cast(null as varchar) as customer_id,
-        cast(null as varchar) as account_id,
-        cast(null as varchar) as role,
-        cast(null as varchar) as filename
-    where 1 = 0
-
-),
-{% endif %}
 
 typed as (
 
