@@ -236,6 +236,8 @@ HOUR_LIST = list(range(24))
 ATM_CUM = _cum(ATM_WEIGHTS)
 AUTH_METHODS = ("biometric", "pin", "password")
 AUTH_CUM = _cum((6, 3, 1))
+VISIT_PURPOSES = ("cash", "advice", "account_opening", "card_issue", "complaint")
+VISIT_CUM = _cum((55, 20, 5, 10, 10))
 
 
 class Behaviour:
@@ -276,6 +278,10 @@ class Behaviour:
         self._local_cum = {}
         self._online = self._weighted(self.ref.online, ONLINE_CATEGORY)
         self.branch_hours = HOUR_CUM["branch_saturday" if weekday == 5 else "branch"]
+        self.branch_by_id = {br.branch_id: br for br in self.ref.branches}
+        self.branches_in: dict[str, list] = {}
+        for br in self.ref.branches:
+            self.branches_in.setdefault(br.city, []).append(br)
         # Windows (per customer) kept free of the customer's own card use, so that a
         # fraud instance's card events are not mixed with normal ones (fraud.py).
         self.quiet: dict[str, list[tuple[int, int]]] = {}
@@ -807,19 +813,12 @@ class Behaviour:
         b, rnd = self.b, self.rnd
         if self.weekday == 6 or self.travel.get(c["customer_id"]):
             return self.card(actor)
-        branch = (
-            next((br for br in self.ref.branches if br.branch_id == c["home_branch_id"]), None)
-            if rnd.random() < 0.85
-            else None
-        )
-        if branch is None or branch.city != c["city"]:
-            options = [br for br in self.ref.branches if br.city == c["city"]]
-            branch = one(rnd, options)
+        branch = self.branch_by_id[c["home_branch_id"]] if rnd.random() < 0.85 else None
+        if branch is None or branch.city != c["city"]:  # elsewhere in town, or moved
+            branch = one(rnd, self.branches_in[c["city"]])
         h = pick(rnd, HOUR_LIST, self.branch_hours)
         t = int((h + rnd.random()) * _H)
-        purpose = rnd.choices(
-            ("cash", "advice", "account_opening", "card_issue", "complaint"), (55, 20, 5, 10, 10)
-        )[0]
+        purpose = pick(rnd, VISIT_PURPOSES, VISIT_CUM)
         duration = max(2, int(rnd.lognormvariate(math.log(6 if purpose == "cash" else 15), 0.5)))
         anonymous = purpose != "cash" and rnd.random() < 0.05
         feed = "branch.visits"
