@@ -20,13 +20,13 @@ from bankflow.simulator import generate
 from bankflow.simulator.fraud import SCENARIOS
 from bankflow.simulator.reference import distance_km
 
-EVENTS = 30000
+EVENTS = 20000
 
 
 @pytest.fixture(scope="module")
 def two_days(tmp_path_factory):
     lake = tmp_path_factory.mktemp("fraud")
-    generate(DAY, days=2, events=EVENTS, seed=11, lake=lake, fraud_rate=35)
+    generate(DAY, days=2, events=EVENTS, seed=11, lake=lake, fraud_rate=50)
     return lake
 
 
