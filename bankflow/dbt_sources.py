@@ -156,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bankflow.dbt_sources")
     parser.add_argument("command", choices=("write", "check"))
     args = parser.parse_args(argv)
+    def shown(path: Path) -> str:
+        return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+
     stale = []
     for path, text in paths().items():
         current = path.read_text() if path.exists() else None
@@ -164,9 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "write":
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
-            print(f"wrote {path.relative_to(REPO_ROOT)}")
+            print(f"wrote {shown(path)}")
         else:
-            stale.append(str(path.relative_to(REPO_ROOT)))
+            stale.append(shown(path))
     if stale:
         print("stale source YAML (run `python -m bankflow.dbt_sources write`): " + ", ".join(stale))
         return 1

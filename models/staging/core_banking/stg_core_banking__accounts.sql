@@ -43,6 +43,7 @@ renamed as (
         cast(overdraft_limit as decimal(18, 2)) as overdraft_limit,
         cast(interest_rate as double) as interest_rate_pct,
         cast(card_id as varchar) as card_id,
+        cast(ledger_balance as decimal(18, 2)) as ledger_balance,
         cast(updated_at as timestamp) as updated_at,
         cast(event_at as timestamp) as extracted_at,
         cast(ingest_date as date) as ingest_date
