@@ -130,7 +130,7 @@ CHECKS = (
         _sqlfluff,
         "run `make lint-fix FILES=<file>` (sqlfluff fix) for layout, case and commas; "
         "aliases, join types and long lines by hand (`sqlfluff lint <file>` to re-check; "
-        "CONTRIBUTING.md, 'SQL style')",
+        "CONTRIBUTING.md, 'What the checks say')",
         can_fix=True,
     ),
     Check(
@@ -167,8 +167,8 @@ def run_checks(
                 log.info("lint %s: no files", check.name)
                 continue
             started = time.monotonic()
-            if check.name == "dbt-parse":
-                ensure_deps(project, env)
+            if check.name in ("sqlfluff", "dbt-parse"):
+                ensure_deps(project, env)  # both compile the project, packages included
             args = chosen if check.takes_files else []
             try:
                 cmd = check.command(project, args, fix and check.can_fix)
