@@ -22,6 +22,7 @@ export PYTHONPATH := $(CURDIR)
 .PHONY: lint lint-fix health pr-check docs hooks
 .PHONY: live bench-simulator
 .PHONY: stream bench-stream
+.PHONY: dbt-deps dbt-build dbt-sources bench-dbt
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -167,6 +168,24 @@ stream: setup ## score DAY's live stream in Flink into Redis; quality, latency (
 
 bench-stream: setup ## Flink job vs plain Python at 200 and 1,000 events/s, 60 s each
 	flock /tmp/bank-heavy.lock $(SPY) -m streaming.bench
+
+# --- dbt: silver, gold, segmentation (models/, docs in the models' YAML) ------
+# The warehouse is $(BANK_DUCKDB_PATH) (default .run/warehouse.duckdb).
+
+dbt-deps: $(VENV)/.done ## install the local bank_utils dbt package (offline)
+	@$(VENV)/bin/dbt deps --quiet
+
+dbt-build: dbt-deps ## dbt build of one business day on DuckDB: seeds, snapshots, models, tests (DAY=)
+	@mkdir -p $(RUN)
+	$(VENV)/bin/dbt build --vars '{business_date: $(DAY)}'
+
+dbt-sources: $(VENV)/.done ## regenerate the dbt source YAML from bankflow/schemas.py
+	$(PY) -m bankflow.dbt_sources write
+
+# The benchmark holds /tmp/bank-heavy.lock itself, per bronze day and per
+# dbt build, so it is not wrapped in flock here.
+bench-dbt: setup ## dbt on DuckDB: 1 and 30 days of history at 200,000 events, +1 day each
+	$(PY) -m bankflow.bench.dbt $(if $(DAYS),--days $(DAYS)) --events $(EVENTS)
 
 clean: redis-stop ## remove generated data and run output (keeps the environments)
 	rm -rf lake $(RUN) target logs .bench
