@@ -14,8 +14,8 @@ Sources, chosen by ``JobConfig.source``:
 
 Fast settings found on this two-core machine: the Python functions run in
 thread mode (embedded in the JVM, no gRPC bundles), the network buffers are
-flushed every millisecond, parallelism is 1, and the Python steps are two
-chains: parse (with the key selector) and detect+score+sink.
+flushed every millisecond, parallelism is 1, and the Python steps form two
+chains: parse with the key selector, and detect-and-score with the sink.
 """
 
 from __future__ import annotations
@@ -207,11 +207,10 @@ def _keyed_process_function():
 
 
 class DetectAndScore(_keyed_process_function()):
-    """Every detector of the rule set over the key's state, then the Redis write.
+    """Every detector of the rule set over the key's state: a Score, or a DeadLetter.
 
-    Scoring and writing share one Python function: a separate sink operator
-    would cost a hand-over per event for nothing, since the write must follow
-    the score anyway. The key's state is one pickled dict (see detectors.py).
+    The key's state is one pickled dict (see detectors.py), trimmed by the
+    detectors to the rules' horizon and expired by Flink when a key is quiet.
     """
 
     def __init__(self, cfg: JobConfig) -> None:
@@ -224,15 +223,9 @@ class DetectAndScore(_keyed_process_function()):
 
         from streaming.baselines import BaselineStore
         from streaming.detectors import Scorer, load_rules
-        from streaming.sink import RedisSink
 
-        if not logging.getLogger().handlers:  # the JVM's embedded interpreter logs to stderr
-            logging.basicConfig(level=logging.INFO,
-                                format="%(asctime)s %(name)s %(message)s")
         rules = load_rules(self.cfg.rules_path)
         self.scorer = Scorer(rules)
-        self.sink = RedisSink(self.cfg.redis_url, self.cfg.run_id,
-                              warmup_s=self.cfg.latency_warmup_s)
         self.baselines = BaselineStore(
             redis.Redis.from_url(self.cfg.redis_url, socket_timeout=2),
             rules["baseline"]["refresh_s"], rules["baseline"]["cache_size"])
@@ -241,37 +234,57 @@ class DetectAndScore(_keyed_process_function()):
         ttl = StateTtlConfig.new_builder(Time.seconds(int(rules["state"]["horizon_s"]))).build()
         descriptor.enable_time_to_live(ttl)
         self.state = runtime_context.get_state(descriptor)
+
+    def process_element(self, item, ctx):
+        if isinstance(item, DeadLetter):
+            yield item
+            return
+        state = self.state.value() or {}
+        verdict = self.scorer.score(item, state, self.baselines.for_event(item))
+        self.state.update(state)
+        if isinstance(verdict, DeadLetter) or item.scored:  # else a feed for state only
+            yield verdict
+
+
+class WriteToRedis(_map_function()):
+    """The sink: each verdict written to Redis, its latency measured once it is readable.
+
+    A Python map chained to the step before it (same thread, no hand-over), so
+    the sink is its own step at almost no cost.
+    """
+
+    def __init__(self, cfg: JobConfig) -> None:
+        self.cfg = cfg
+
+    def open(self, runtime_context) -> None:
+        from streaming.sink import RedisSink
+
+        if not logging.getLogger().handlers:  # the JVM's embedded interpreter logs to stderr
+            logging.basicConfig(level=logging.INFO,
+                                format="%(asctime)s %(name)s %(message)s")
+        self.sink = RedisSink(self.cfg.redis_url, self.cfg.run_id,
+                              warmup_s=self.cfg.latency_warmup_s)
         metrics = runtime_context.get_metrics_group()
         self.counters = {n: metrics.counter(n) for n in ("scored", "alerts", "deadletters")}
         self.latency_metric = metrics.distribution("latency_ms")
         self.started = time.monotonic()
 
-    def process_element(self, item, ctx):
-        if isinstance(item, DeadLetter):
-            self.sink.write(item)
-            self.counters["deadletters"].inc()
-            return
-        state = self.state.value() or {}
-        verdict = self.scorer.score(item, state, self.baselines.for_event(item))
-        self.state.update(state)
-        if isinstance(verdict, DeadLetter):
-            self.sink.write(verdict)
-            self.counters["deadletters"].inc()
-            return
-        if not item.scored:  # a feed that feeds state only
-            return
+    def map(self, verdict) -> bool:
         ms = self.sink.write(verdict)
+        if isinstance(verdict, DeadLetter):
+            self.counters["deadletters"].inc()
+            return False
         self.counters["scored"].inc()
         self.counters["alerts"].inc(int(verdict.alert))
         if ms is not None:
             self.latency_metric.update(int(ms))
-        yield verdict.alert  # nothing reads it; it keeps the graph whole
+        return verdict.alert
 
     def close(self) -> None:
         if getattr(self, "sink", None) is None:
             return
         s = self.sink.latency.summary()
-        log.info("detect+score+sink: in %d scored, %d alerts, %d dead letters, p50 %.1f ms, "
+        log.info("sink: in %d scored, %d alerts, %d dead letters, p50 %.1f ms, "
                  "p99 %.1f ms, max %.1f ms, %d redis retries, %.1f s",
                  self.counters["scored"].get_count(), self.counters["alerts"].get_count(),
                  self.counters["deadletters"].get_count(), s["p50_ms"], s["p99_ms"],
@@ -288,16 +301,17 @@ def discarding_sink():
 
 
 def build(env, cfg: JobConfig) -> None:
-    """The pipeline, as it reads: source -> parse -> key -> detect -> score -> sink."""
+    """The pipeline, as it reads: source -> parse -> key -> detect and score -> sink."""
     from pyflink.common import Types
 
     lines = source(env, cfg)
     events = lines.map(ParseEnvelope(cfg), output_type=Types.PICKLED_BYTE_ARRAY()).name("parse")
     keyed = events.key_by(key_of, key_type=Types.STRING())
-    verdicts = keyed.process(DetectAndScore(cfg), output_type=Types.BOOLEAN()).name(
-        "detect, score, write to redis")
+    verdicts = keyed.process(DetectAndScore(cfg), output_type=Types.PICKLED_BYTE_ARRAY()).name(
+        "detect and score")
+    written = verdicts.map(WriteToRedis(cfg), output_type=Types.BOOLEAN()).name("redis sink")
     # The Redis writes happen in the step above; the graph still needs an end.
-    verdicts.sink_to(discarding_sink()).name("end")
+    written.sink_to(discarding_sink()).name("end")
 
 
 def run(cfg: JobConfig) -> float:
