@@ -234,3 +234,10 @@ def test_bad_arguments_are_one_line_errors(tmp_path):
         generate_day(DAY, events=1000, lake=tmp_path, epoch=DAY + timedelta(days=1))
     with pytest.raises(SimulatorError, match="local lake"):
         generate(DAY, lake="s3://bank-lake")
+
+
+def test_default_lake_is_bank_lake_root(lake):
+    m = generate_day(DAY, events=500)
+    path = Path(lake_paths.landing_file("core_banking", "postings", DAY))
+    assert path.is_relative_to(lake) and path.exists()
+    assert m["feeds"]["core_banking.postings"]["lines"] == len(path.read_bytes().splitlines())
