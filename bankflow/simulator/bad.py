@@ -20,6 +20,7 @@ late record is a real event of the previous evening (``Behaviour.late``).
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from bankflow import schemas
@@ -68,6 +69,25 @@ def plan(total: int, rnd) -> dict[str, int]:
     return {k: base + (1 if order.index(k) < extra else 0) for k in BAD_KINDS}
 
 
+class _Parsed:
+    """A feed's good records read back from their encoded lines, on demand.
+
+    Holding only the lines (not the dicts) halves the memory of a large day;
+    the few records bad ones are made from are parsed again when picked.
+    """
+
+    def __init__(self, entries: list, n: int) -> None:
+        self.entries, self.n = entries, n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> dict:
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return json.loads(self.entries[i][2])
+
+
 class Injector:
     """Turns each feed's sorted good lines into the delivered file, bad lines included."""
 
@@ -76,14 +96,15 @@ class Injector:
         self.rnd = rnd
         self.labelled = labelled
         self.entries: dict[str, list] = {}
-        self.records: dict[str, list[dict]] = {}
+        self.records: dict[str, _Parsed] = {}
         self._seq = 0
         self._used: set[tuple[str, int]] = set()  # lines already duplicated or moved
 
     def load(self, feed: str, records: list[dict]) -> None:
-        self.records[feed] = records
+        """Take a feed's good records in time order; only their encoded lines are kept."""
         encode = ENCODERS[feed]
         self.entries[feed] = [[float(i), 0, encode(r), None] for i, r in enumerate(records)]
+        self.records[feed] = _Parsed(self.entries[feed], len(records))
 
     def _extra(
         self, feed: str, key: float, payload, kind: str, event_id: str | None, detail: str
@@ -103,10 +124,11 @@ class Injector:
         records = self.records[feed]
         for _ in range(50):
             i = self.rnd.randrange(len(records))
-            if records[i]["event_id"] not in self.labelled and (feed, i) not in self._used:
+            rec = records[i]
+            if rec["event_id"] not in self.labelled and (feed, i) not in self._used:
                 if reserve:
                     self._used.add((feed, i))
-                return i, records[i]
+                return i, rec
         return None
 
     def _feed(self, eligible) -> str | None:

@@ -260,6 +260,7 @@ class _Run:
             items = b.records[name]
             items.sort(key=_by_time)
             inj.load(name, [r for _, r in items if id(r) not in late_ids])
+            b.records[name] = []  # the encoded lines are all that is needed from here on
         made = inj.inject(bad_plan, late)
 
         feeds: dict[str, dict] = {}
