@@ -161,7 +161,8 @@ class NewDevice(Detector):
     """A device or IP address the customer has not used before.
 
     Without a baseline and without any earlier event of the key, nothing can
-    be called new: the first device is remembered, not flagged.
+    be called new: the first device is remembered, not flagged. The same for
+    IP addresses, which the baseline does not list.
     """
 
     name = "new_device"
@@ -176,7 +177,10 @@ class NewDevice(Detector):
                 continue
             seen = state.setdefault(attr, [])
             known = value in usual or value in seen
-            if not known and (baseline is not None or seen):
+            # The baseline lists devices, not IP addresses: an IP is new only
+            # against the addresses this key has used before.
+            history = seen or (baseline is not None and attr == "device_id")
+            if not known and history:
                 reasons.append((reason, self.cfg[weight]))
             if value not in seen:
                 seen.append(value)
