@@ -280,6 +280,8 @@ def pr_check(
         len(summary["failed"]),
         time.monotonic() - started,
     )
+    for uid in summary["built"]:
+        print(f"  built {uid}")
     if not built.ok:
         print(tail(built.output, 40))
         report["failed_steps"].append("dbt build: " + ", ".join(summary["failed"] or ["error"]))
