@@ -82,8 +82,8 @@ if SPARK_MODE not in ("local", "connect", "submit"):
 # of four, and local[*] already spreads the feeds' partitions over the two
 # cores; four JVMs side by side would fight for the same two cores and memory.
 # On a cluster each source is its own task, and the four run in parallel.
-_parallel = _shape("bronze_parallel", "0" if SPARK_MODE == "local" else "1") == "1"
-BRONZE_GROUPS: list[list[str]] = ([[s] for s in SOURCES] if _parallel else [list(SOURCES)])
+_per_source = _shape("bronze_task_per_source", "0" if SPARK_MODE == "local" else "1") == "1"
+BRONZE_GROUPS: list[list[str]] = [[s] for s in SOURCES] if _per_source else [list(SOURCES)]
 
 # "simulate": the simulator stands in for the four source systems (local);
 # "check": the feeds are delivered by the sources, the task checks that every
@@ -109,11 +109,11 @@ def _variable(name: str, default: str | None) -> str | None:
 def redis_url() -> str:
     """Connection ``bank_redis``, else Variable ``bank_redis_url``, else the local server."""
     from airflow.sdk import Connection
-    from airflow.sdk.exceptions import AirflowRuntimeError
+    from airflow.sdk.exceptions import AirflowNotFoundException, AirflowRuntimeError
 
     try:
         conn = Connection.get("bank_redis")
-    except AirflowRuntimeError:
+    except (AirflowNotFoundException, AirflowRuntimeError):
         conn = None
     if conn is not None:
         return conn.get_uri()

@@ -87,7 +87,7 @@ def land_day(plan: dict) -> dict:
 
 def bronze_command(plan: dict, sources: list[str]) -> tuple[list[str], dict]:
     """The command and environment that run Spark bronze for ``sources``."""
-    args = ["--day", plan["day"], "--sources", *sources]
+    args = ["--day", plan["day"], "--lake", plan["lake_root"], "--sources", *sources]
     env = {**os.environ, "BANK_LAKE_ROOT": plan["lake_root"]}
     if config.SPARK_MODE == "submit":
         spec = importlib.util.find_spec("bankflow.bronze.__main__")
@@ -183,7 +183,7 @@ def land_alerts(plan: dict) -> dict:
     started = time.monotonic()
     result = land(config.redis_url(), plan["day"], lake=plan["lake_root"])
     seconds = round(time.monotonic() - started, 2)
-    log.info("alerts %s: landed %s, %.1fs", plan["day"], result, seconds)
+    log.info("alerts %s: %s alerts landed from Redis, %.1fs", plan["day"], result, seconds)
     return {"result": result if isinstance(result, dict | int | str) else str(result),
             "seconds": seconds}
 

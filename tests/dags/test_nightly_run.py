@@ -26,6 +26,7 @@ pytestmark = pytest.mark.slow
 DAY1, DAY2 = "2026-11-02", "2026-11-03"
 EVENTS = 3000
 GOLD = ("customer_segments", "customer_baselines", "dim_accounts")
+BEFORE_PUBLISH = r"^(land_day|bronze|bronze_quality_gate|land_alerts|dbt\..*)$"
 
 
 @pytest.fixture(scope="module")
@@ -121,19 +122,18 @@ def test_a_night_with_redis_down_fails_publish_and_keeps_the_last_night(nightly,
     if "first" not in night_env:
         pytest.skip("needs the first night")
     server = night_env["redis"]
-    # Redis goes down (saving to disk, so that it can come back with the last
-    # night). The day's real-time alerts had landed before it did.
-    alerts = Path(lake.alerts_file(DAY2, night_env["lake"]))
-    alerts.parent.mkdir(parents=True, exist_ok=True)
-    alerts.write_text("")
+    # Redis goes down, saving to disk so that it can come back with the last night.
     redis.Redis.from_url(server.url).shutdown(save=True)
     server.process.wait(10)
 
-    run, states = run_night(nightly, DAY2, mark_success_pattern="^land_alerts$")
+    # Only publishing is under test here: the steps before it are marked
+    # done (the warehouse still holds the first night's tables), which keeps
+    # the suite within minutes on a loaded machine.
+    run, states = run_night(nightly, DAY2, mark_success_pattern=BEFORE_PUBLISH)
 
     assert run.state == "failed"
     assert states["publish_redis"] == "failed"
-    assert all(s == "success" for t, s in states.items() if t.startswith("dbt."))
+    assert states["run_report"] == "failed"
     report = json.loads(Path(lake.report_file("nightly", DAY2, night_env["lake"])).read_text())
     assert report["status"] == "failed" and "publish_redis" in report["failed_tasks"]
 
