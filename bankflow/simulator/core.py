@@ -33,6 +33,10 @@ def parse_day(text: str) -> date:
         raise ValueError(f"not a day (YYYY-MM-DD): {text!r}") from None
 
 
+# "HH:MM:SS" of every second of a day, so that formatting a time is one lookup.
+_HMS = [f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)]
+
+
 class Clock:
     """Formats times of one business day as schema timestamps."""
 
@@ -41,22 +45,12 @@ class Clock:
         self.prefix = day.isoformat() + "T"
         self.midnight = datetime(day.year, day.month, day.day, tzinfo=UTC)
         self.end_of_day = f"{day.isoformat()}T23:59:59Z"
-        self._seconds: list[str] | None = None  # "<day>THH:MM:SS" per second, built on use
 
     def ts(self, t: int) -> str:
         """``t`` microseconds after midnight as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``."""
         if 0 <= t < DAY_US:
-            seconds = self._seconds
-            if seconds is None:
-                p = self.prefix
-                seconds = self._seconds = [
-                    f"{p}{h:02d}:{m:02d}:{s:02d}"
-                    for h in range(24)
-                    for m in range(60)
-                    for s in range(60)
-                ]
             s, us = divmod(t, SECOND_US)
-            return f"{seconds[s]}.{us:06d}Z"
+            return f"{self.prefix}{_HMS[s]}.{us:06d}Z"
         moment = self.midnight + timedelta(microseconds=t)
         return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 

@@ -44,14 +44,6 @@ def dumps(record: dict) -> str:
     return _encode(record)
 
 
-def _q(value) -> str:
-    return "null" if value is None else f'"{value}"'
-
-
-def _n(value) -> str:
-    return "null" if value is None else repr(value)
-
-
 def _compile(feed: schemas.Feed):
     """A function writing a good record of ``feed`` as JSON, twice as fast as ``json``.
 
@@ -65,12 +57,18 @@ def _compile(feed: schemas.Feed):
     for f in feed.fields:
         get = f'r["{f.name}"]'
         if f.type in ("string", "date", "timestamp"):
-            value = f"{{_q({get})}}" if f.nullable else f'"{{{get}}}"'
+            value = (
+                f'{{"null" if {get} is None else Q + {get} + Q}}'
+                if f.nullable
+                else (f'"{{{get}}}"')
+            )
         else:
-            value = f"{{_n({get})}}"
+            value = (
+                f'{{"null" if {get} is None else repr({get})}}' if f.nullable else (f"{{{get}!r}}")
+            )
         parts.append(f'"{f.name}":{value}')
     source = "def encode(r):\n    return f'{{" + ",".join(parts) + "}}'\n"
-    namespace = {"_q": _q, "_n": _n}
+    namespace = {"Q": '"'}
     exec(source, namespace)  # noqa: S102 - source built above from the schema only
     return namespace["encode"]
 
