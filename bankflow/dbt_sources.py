@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
 
 from bankflow import schemas
@@ -69,13 +70,28 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def _scalar(indent: int, key: str, text: str) -> list[str]:
+    """``key: "text"``, or a folded block when the line would pass 100 columns.
+
+    A folded block joins its lines with one space, so the text is cut only
+    at single spaces and reads back the same.
+    """
+    pad = " " * indent
+    line = f"{pad}{key}: {_q(text)}"
+    if len(line) <= 100:
+        return [line]
+    body = textwrap.wrap(text, 98 - indent, break_long_words=False, break_on_hyphens=False)
+    assert " ".join(body) == text, "text with runs of spaces cannot be folded"
+    return [f"{pad}{key}: >-"] + [f"{pad}  {chunk}" for chunk in body]
+
+
 def _column(
     name: str, data_type: str, description: str, *, pii: bool, tests: list[str]
 ) -> list[str]:
     lines = [
         f"          - name: {name}",
         f"            data_type: {data_type}",
-        f"            description: {_q(description)}",
+        *_scalar(12, "description", description),
     ]
     if pii:
         lines += ["            config:", "              meta:", "                pii: true"]
@@ -95,15 +111,15 @@ def _table(feed: schemas.Feed) -> list[str]:
     lines = [
         f"      - name: {feed.table}",
         f"        identifier: {feed.source}__{feed.table}",
-        f"        description: {_q(description)}",
+        *_scalar(8, "description", description),
         "        config:",
         "          meta:",
         f"            feed: {feed.name}",
         f"            kind: {feed.kind}",
         f"            scored_in_real_time: {'true' if feed.scored else 'false'}",
-        f"            external_location: {_q(location)}",
+        *_scalar(12, "external_location", location),
         "        external:",
-        f"          location: {_q(f'{BRONZE_URL}/{feed.source}/{feed.table}/')}",
+        *_scalar(10, "location", f"{BRONZE_URL}/{feed.source}/{feed.table}/"),
         "          file_format: parquet",
         "          partitions:",
         "            - name: ingest_date",
@@ -130,7 +146,7 @@ def render(source: str) -> str:
         "",
         "sources:",
         f"  - name: {source}",
-        f"    description: {_q(schemas.SOURCES[source] + ' Bronze Parquet written by Spark.')}",
+        *_scalar(4, "description", schemas.SOURCES[source] + " Bronze Parquet written by Spark."),
         f"    schema: {_q(BRONZE_SCHEMA)}",
         "    loader: bankflow.bronze (Spark)",
         "    config:",
@@ -156,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bankflow.dbt_sources")
     parser.add_argument("command", choices=("write", "check"))
     args = parser.parse_args(argv)
+
     def shown(path: Path) -> str:
         return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
 
