@@ -73,6 +73,7 @@ def test_make_docs_serves_every_model(clone: Path, clone_env):
     documented = [n for n in manifest["nodes"].values() if n["resource_type"] == "model"]
     assert all(n["columns"] for n in documented if n["name"] in models)
     assert any(n["resource_type"] == "test" for n in manifest["nodes"].values())
+    assert manifest["exposures"], "the project declares no exposure: lineage ends nowhere"
     for exposure in manifest["exposures"].values():
         assert exposure["depends_on"]["nodes"], f"{exposure['name']} has no lineage"
     # The server is gone with the make run.
