@@ -17,7 +17,7 @@ export DBT_PROFILES_DIR ?= $(CURDIR)
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: help setup prereqs demo test lock clean redis-start redis-stop \
-        simulate bronze bench-bronze
+        simulate bronze bench-bronze test-bronze
 .PHONY: airflow nightly nightly-prepare bench-nightly
 .PHONY: lint lint-fix health pr-check docs hooks
 .PHONY: live bench-simulator
@@ -88,7 +88,10 @@ bronze: $(VENV)/.done ## ingest one landed day into bronze with Spark (DAY=)
 	$(PY) -m bankflow.bronze --day $(DAY)
 
 bench-bronze: setup ## simulator and bronze at 200,000 and 2,000,000 events
-	$(PY) -m bankflow.bench.bronze
+	flock /tmp/bank-heavy.lock $(PY) -m bankflow.bench.bronze
+
+test-bronze: $(VENV)/.done ## the Spark bronze tests alone (a real local Spark session)
+	$(PY) -m pytest tests/bronze -q
 
 # --- the nightly Airflow DAG (dags/, docs/nightly.md) -------------------------
 
