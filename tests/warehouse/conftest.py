@@ -46,14 +46,9 @@ class Warehouse:
 
     def dbt(self, *args: str, day: str | None = None, check: bool = True):
         """Run one dbt command; fail the test with dbt's output if it fails."""
-        cmd = [
-            DBT,
-            *args,
-            "--target-path",
-            str(self.folder / "target"),
-            "--log-path",
-            str(self.folder / "logs"),
-        ]
+        cmd = [DBT, *args, "--log-path", str(self.folder / "logs")]
+        if args[0] != "deps":
+            cmd += ["--target-path", str(self.folder / "target")]
         if day:
             cmd += ["--vars", json.dumps({"business_date": day})]
         done = subprocess.run(
