@@ -29,6 +29,7 @@ Parquet anyway).
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from pyspark.sql import Column, DataFrame
@@ -75,6 +76,12 @@ def _case(cases: list[tuple[str, str]], default: str = "null") -> str:
         return default
     whens = " ".join(f"when {cond} then {value}" for cond, value in cases)
     return f"case {whens} else {default} end"
+
+
+def _select(source: str, *columns: str) -> str:
+    """A select over ``source`` (a view name or a query) as SQL text."""
+    origin = source if re.fullmatch(r"\w+", source) else f"({source})"
+    return "select " + ",\n  ".join(columns) + f"\nfrom {origin}"
 
 
 def _typed(f: Field) -> str:
@@ -161,7 +168,9 @@ def checked(lines: DataFrame, feed: Feed, day: date | None) -> DataFrame:
         f" (a, c) -> named_struct('d', a.d + {step}, 'z', a.z + if(a.d + {step} = 0, 1, 0)),"
         f" a -> a.d = 0 and a.z = 1)"
     )
-    step1 = lines.selectExpr(
+    view = f"bronze_lines_{uuid.uuid4().hex}"
+    step1 = _select(
+        view,
         *keep,
         "is_valid_utf8(value) and instr(value, '\ufffd') = 0 as _enc_ok",
         "try_parse_json(value) as _v0",
@@ -175,13 +184,16 @@ def checked(lines: DataFrame, feed: Feed, day: date | None) -> DataFrame:
         f"if(_v0 is null, regexp_replace(value, {_lit(NON_FINITE)},"
         f" {_lit('$1 ' + INFINITE)}), value)"
     )
-    step2 = step1.selectExpr(
+    step2a = _select(
+        step1,
         *keep,
         "_enc_ok",
         f"_framed and (_brackets = '{{}}' or {depth_ok}) as _one_object",
         f"{text} as _text",
         "_v0",
-    ).selectExpr(
+    )
+    step2 = _select(
+        step2a,
         *keep,
         "_enc_ok",
         "_one_object",
@@ -197,8 +209,8 @@ def checked(lines: DataFrame, feed: Feed, day: date | None) -> DataFrame:
             f" as `t__{f.name}`"
         )
         fields.append(f"{_typed(f)} as `x__{f.name}`")
-    step3 = step2.selectExpr(
-        *keep, "_enc_ok", "_v is not null and _one_object as _json_ok", "_keys", *fields
+    step3 = _select(
+        step2, *keep, "_enc_ok", "_v is not null and _one_object as _json_ok", "_keys", *fields
     )
 
     # 4. The verdict: the first failing check, in schemas.validate's order,
@@ -255,8 +267,14 @@ def checked(lines: DataFrame, feed: Feed, day: date | None) -> DataFrame:
     )
     detail = _case([(f"reason = '{r}'", _case(cases)) for r, cases in checks if cases])
     xs = [f"`x__{f.name}`" for f in feed.fields]
-    step4 = step3.selectExpr("*", f"{reason} as reason")
-    return step4.selectExpr(*keep, "reason", f"{detail} as detail", *xs)
+    step4 = _select(step3, "*", f"{reason} as reason")
+    final = _select(step4, *keep, "reason", f"{detail} as detail", *xs)
+    # One query, analysed once, rather than a DataFrame per step.
+    lines.createOrReplaceTempView(view)
+    try:
+        return lines.sparkSession.sql(final)
+    finally:
+        lines.sparkSession.catalog.dropTempView(view)
 
 
 SPARK_TYPES = {

@@ -117,7 +117,8 @@ class _Files:
 
     def __init__(self, spark, lake: str) -> None:
         self._jvm = None
-        if "://" in lake and not lake.startswith("file:"):
+        self.local = "://" not in lake and not lake.startswith("file:")
+        if not self.local:
             try:
                 self._jvm = spark._jvm
                 self._conf = spark._jsc.hadoopConfiguration()
@@ -196,8 +197,49 @@ class _Files:
         self.rename(tmp, path)
 
 
-def _ingest_feed(spark, feed: Feed, day: date, lake: str, run_id: str, ingested_at, staging):
+def _line_offsets(lines) -> dict[int, int]:
+    """Lines before each Spark partition of one file, for 1-based line numbers.
+
+    ``monotonically_increasing_id`` numbers the rows of a partition from 0 in
+    its low 33 bits; a file read as one partition needs nothing more. A file
+    split in several is counted per partition first (text only, no parsing),
+    the partitions taken in the order of their first byte in the file.
+    """
+    from pyspark.sql import functions as F
+
+    try:
+        single = lines.rdd.getNumPartitions() <= 1
+    except Exception:  # Spark Connect has no RDD: count the partitions
+        single = False
+    if single:
+        return {0: 0}
+    parts = (
+        lines.groupBy(F.shiftright("_mid", LINE_BITS).alias("part"))
+        .agg(F.count(F.lit(1)).alias("n"), F.min("_block").alias("block"))
+        .collect()
+    )
+    offsets, seen = {}, 0
+    for row in sorted(parts, key=lambda r: (r.block, r.part)):
+        offsets[row.part] = seen
+        seen += row.n
+    return offsets
+
+
+def _count_lines(files: _Files, spark, path: str) -> int:
+    """Lines in the landing file, counted apart from the Spark job that reads it."""
+    if files.local:
+        lines, last = 0, b"\n"
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 24):
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
+        return lines + (last != b"\n")
+    return spark.read.option("lineSep", "\n").text(path).count()
+
+
+def _ingest_feed(spark, files, feed: Feed, day: date, lake: str, run_id: str, ingested_at, staging):
     from pyspark import StorageLevel
+    from pyspark.sql import Observation
     from pyspark.sql import functions as F
 
     from bankflow.bronze import checks
@@ -212,52 +254,31 @@ def _ingest_feed(spark, feed: Feed, day: date, lake: str, run_id: str, ingested_
         F.monotonically_increasing_id().alias("_mid"),
         F.input_file_block_start().alias("_block"),
     )
-    judged = checks.checked(lines, feed, day)
+    offsets = _line_offsets(lines)
+    offset_of = F.create_map(*[F.lit(x) for kv in sorted(offsets.items()) for x in kv])
+    line_no = (
+        F.element_at(offset_of, F.shiftright("_mid", LINE_BITS))
+        + F.col("_mid").bitwiseAND((1 << LINE_BITS) - 1)
+        + 1
+    )
+    judged = checks.checked(lines.select("value", line_no.alias("_line")), feed, day)
     bad = F.col("reason").isNotNull()
     judged = judged.select(
         F.when(bad, F.col("value")).alias("_raw"),
         *[c for c in judged.columns if c != "value"],
     ).persist(StorageLevel.MEMORY_AND_DISK)
+    meta = [
+        F.lit(ingested_at).alias("_ingested_at"),
+        F.lit(source_file).alias("_source_file"),
+        F.col("_line").alias("_source_line"),
+        F.lit(run_id).alias("_run_id"),
+    ]
+    # Counted as the rows go into the files (no extra pass): what bronze and
+    # quarantine received, against the lines counted apart in the file.
+    into_bronze, into_quarantine = Observation(), Observation()
     try:
-        # One pass over the file: lines per Spark partition (for the line
-        # numbers) and per reason (for the report).
-        stats = (
-            judged.groupBy(F.shiftright("_mid", LINE_BITS).alias("part"), "reason")
-            .agg(F.count(F.lit(1)).alias("n"), F.min("_block").alias("block"))
-            .collect()
-        )
-        per_part: dict[int, list] = {}
-        for row in stats:
-            entry = per_part.setdefault(row.part, [row.block, 0])
-            entry[0] = min(entry[0], row.block)
-            entry[1] += row.n
-            if row.reason is not None:
-                result.by_reason[row.reason] = result.by_reason.get(row.reason, 0) + row.n
-        offsets, seen = {}, 0
-        for part, (_, n) in sorted(per_part.items(), key=lambda kv: (kv[1][0], kv[0])):
-            offsets[part] = seen
-            seen += n
-        result.read = seen
-        result.written = seen - result.quarantined
-
-        offset_of = F.create_map(*[F.lit(x) for kv in offsets.items() for x in kv])
-        line_no = (
-            (
-                F.element_at(offset_of, F.shiftright("_mid", LINE_BITS))
-                if offsets
-                else F.lit(0).cast("bigint")
-            )
-            + F.col("_mid").bitwiseAND((1 << LINE_BITS) - 1)
-            + 1
-        )
-        meta = [
-            F.lit(source_file).alias("_source_file"),
-            line_no.alias("_source_line"),
-            F.lit(ingested_at).alias("_ingested_at"),
-            F.lit(run_id).alias("_run_id"),
-        ]
-
         good = judged.where(~bad).select(*checks.bronze_columns(feed), *meta)
+        good = good.observe(into_bronze, F.count(F.lit(1)).alias("rows"))
         result.staged["bronze"] = f"{staging}/bronze/{feed.source}/{feed.table}"
         good.write.mode("overwrite").parquet(result.staged["bronze"])
 
@@ -270,20 +291,27 @@ def _ingest_feed(spark, feed: Feed, day: date, lake: str, run_id: str, ingested_
             "detail",
             *meta,
         )
+        refused = refused.observe(
+            into_quarantine,
+            F.count(F.lit(1)).alias("rows"),
+            *[F.count_if(F.col("reason") == r).alias(r) for r in schemas.REJECT_REASONS],
+        )
         result.staged["quarantine"] = f"{staging}/quarantine/{feed.source}/{feed.table}"
         refused.write.mode("overwrite").parquet(result.staged["quarantine"])
     finally:
         judged.unpersist()
 
-    # The job's own check that nothing was lost: what the Parquet files hold.
-    written = spark.read.parquet(result.staged["bronze"]).count()
-    quarantined = spark.read.parquet(result.staged["quarantine"]).count()
-    if (written, quarantined) != (result.written, result.quarantined) or (
-        written + quarantined != result.read
+    result.read = _count_lines(files, spark, source_file)
+    result.written = into_bronze.get["rows"]
+    by_reason = into_quarantine.get
+    result.by_reason = {r: by_reason[r] for r in schemas.REJECT_REASONS if by_reason[r]}
+    if result.written + by_reason["rows"] != result.read or by_reason["rows"] != sum(
+        result.by_reason.values()
     ):
         raise BronzeError(
-            f"{feed.name} {day}: read {result.read} lines but staged {written} bronze "
-            f"and {quarantined} quarantined rows; nothing was swapped in"
+            f"{feed.name} {day}: {result.read} lines in {source_file} but "
+            f"{result.written} went to bronze and {by_reason['rows']} to quarantine; "
+            "nothing was swapped in"
         )
     result.seconds = time.monotonic() - started
     log.info(result.log_line(day.isoformat()))
@@ -403,7 +431,7 @@ def ingest_day(
     try:
         with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
             jobs = [
-                pool.submit(_ingest_feed, spark, f, day, lake, run_id, ingested_at, staging)
+                pool.submit(_ingest_feed, spark, files, f, day, lake, run_id, ingested_at, staging)
                 for f in feeds
             ]
             results = [j.result() for j in jobs]
