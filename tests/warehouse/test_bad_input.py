@@ -16,6 +16,8 @@ import pytest
 from . import bronze_fixture as fx
 from .conftest import Warehouse
 
+pytestmark = pytest.mark.slow
+
 DAY1, DAY2 = "2026-11-01", "2026-11-02"
 
 

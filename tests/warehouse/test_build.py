@@ -14,6 +14,8 @@ import pytest
 
 from .conftest import DAYS, Warehouse, copy_days
 
+pytestmark = pytest.mark.slow
+
 PII_COLUMNS = {
     f.name for feed in __import__("bankflow.schemas").schemas.FEEDS for f in feed.fields if f.pii
 }

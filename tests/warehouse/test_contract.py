@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from bankflow.lake import REPO_ROOT
 
 from . import bronze_fixture as fx
 from .conftest import Warehouse
+
+pytestmark = pytest.mark.slow
 
 PROJECT_PARTS = (
     "dbt_project.yml",

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bankflow.lake import REPO_ROOT
+
+pytestmark = pytest.mark.slow
 
 
 def test_sqlfluff_lint_is_clean(tmp_path, dbt_deps):

@@ -15,6 +15,8 @@ from bankflow.lake import REPO_ROOT
 
 from .conftest import DBT
 
+pytestmark = pytest.mark.slow
+
 # Functions that exist in DuckDB only; a model must reach them through an
 # adapter.dispatch macro, never in the SQL compiled for a warehouse.
 DUCKDB_ONLY = (
