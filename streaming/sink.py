@@ -9,11 +9,13 @@ values and appends no alert twice:
   script only if ``SET bank:fraud:alerted:<event_id> NX`` succeeds, both in
   one atomic step; dead letters the same way, marked by a digest of the line.
 
-One event is one pipelined round trip. When Redis is away the sink retries
+One event is one command, one round trip: a Lua script writes the score,
+the risk and the alert together (atomic, and cheaper than a pipeline of
+five commands). When Redis is away the sink retries
 with a growing pause for up to ``retry_for_s`` and then raises, so the Flink
 job fails over and resumes from its last checkpoint: no score is dropped.
-The Lua script touches two keys; on Redis Cluster they would need a hash tag
-to share a slot (the managed single-shard Redis of production does not).
+The Lua scripts touch several keys; on Redis Cluster they would need a hash
+tag to share a slot (the managed single-shard Redis of production does not).
 """
 
 from __future__ import annotations
@@ -47,6 +49,32 @@ end
 return 0
 """
 
+# One verdict in one command: the score hash, the account's risk hash (when
+# there is an account), and the alert appended once. ARGV: the expiries and
+# the stream bound, then each group of fields preceded by its length.
+WRITE_VERDICT = """
+local i = 4
+local function take()
+  local n = tonumber(ARGV[i])
+  local t = {unpack(ARGV, i + 1, i + n)}
+  i = i + n + 1
+  return n, t
+end
+local n, score = take()
+redis.call('HSET', KEYS[1], unpack(score))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+local r, risk = take()
+if r > 0 then
+  redis.call('HSET', KEYS[2], unpack(risk))
+  redis.call('EXPIRE', KEYS[2], ARGV[2])
+end
+local a, alert = take()
+if a > 0 and redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[1]) then
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[3], '*', unpack(alert))
+end
+return 1
+"""
+
 
 def now_ms() -> int:
     return int(time.time() * 1000)
@@ -65,6 +93,7 @@ class RedisSink:
         self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2,
                                            health_check_interval=0)
         self.append_once = self.client.register_script(APPEND_ONCE)
+        self.write_verdict = self.client.register_script(WRITE_VERDICT)
         self.run_id = run_id
         self.retry_for_s = retry_for_s
         self.flush_every_s = flush_every_s
@@ -85,7 +114,7 @@ class RedisSink:
     def write(self, item: Score | DeadLetter) -> float | None:
         """Write one verdict; return its latency in ms (None for a dead letter)."""
         scored_at = now_ms()
-        self._execute(lambda p: self._commands(p, item, scored_at))
+        self._retrying(lambda: self._write_one(item, scored_at))
         if isinstance(item, DeadLetter):
             self._counts["deadletters"] += 1
         else:
@@ -129,7 +158,7 @@ class RedisSink:
                 self.client.hset(key, "max", pending.max)
         self._pending, self._counts = Histogram(), dict.fromkeys(counts, 0)
 
-    def _commands(self, p, item: Score | DeadLetter, scored_at: int) -> None:
+    def _write_one(self, item: Score | DeadLetter, scored_at: int) -> None:
         if isinstance(item, DeadLetter):
             digest = hashlib.sha1(f"{item.feed}\n{item.reason}\n{item.raw}\n{item.event_id}"
                                   .encode()).hexdigest()
@@ -137,41 +166,47 @@ class RedisSink:
                       "raw": item.raw, "event_id": item.event_id, "emitted_at_ms":
                       item.emitted_at_ms}
             self.append_once(keys=[f"bank:fraud:deadlettered:{digest}", DEADLETTER_STREAM],
-                             args=[SCORE_TTL_S, DEADLETTER_MAXLEN, *_flat(fields)], client=p)
+                             args=[SCORE_TTL_S, DEADLETTER_MAXLEN, *_flat(fields)])
             return
         e = item.event
         reasons = json.dumps(item.reasons)
-        score_key = f"bank:fraud:score:{e.event_id}"
-        p.hset(score_key, mapping={
+        score = _flat({
             "score": item.score, "reasons": reasons, "rule_version": item.rule_version,
-            "feed": e.feed, "customer_id": e.customer_id or "", "account_id": e.account_id or "",
+            "feed": e.feed, "customer_id": e.customer_id, "account_id": e.account_id,
             "event_at": e.event_at, "emitted_at_ms": e.emitted_at_ms, "scored_at_ms": scored_at,
             "alert": int(item.alert),
         })
-        p.expire(score_key, SCORE_TTL_S)
-        if e.account_id:
-            risk_key = f"bank:fraud:risk:{e.account_id}"
-            p.hset(risk_key, mapping={
-                "risk": item.risk, "last_event_id": e.event_id, "last_score": item.score,
-                "updated_at_ms": scored_at, "alerts": item.alerts_on_key,
-            })
-            p.expire(risk_key, RISK_TTL_S)
-        if item.alert:
-            fields = {"event_id": e.event_id, "score": item.score, "reasons": reasons,
-                      "customer_id": e.customer_id, "account_id": e.account_id, "feed": e.feed,
-                      "event_at": e.event_at, "rule_version": item.rule_version,
-                      "scored_at_ms": scored_at}
-            self.append_once(keys=[f"bank:fraud:alerted:{e.event_id}", ALERTS_STREAM],
-                             args=[SCORE_TTL_S, ALERTS_MAXLEN, *_flat(fields)], client=p)
+        risk = _flat({
+            "risk": item.risk, "last_event_id": e.event_id, "last_score": item.score,
+            "updated_at_ms": scored_at, "alerts": item.alerts_on_key,
+        }) if e.account_id else []
+        alert = _flat({
+            "event_id": e.event_id, "score": item.score, "reasons": reasons,
+            "customer_id": e.customer_id, "account_id": e.account_id, "feed": e.feed,
+            "event_at": e.event_at, "rule_version": item.rule_version, "scored_at_ms": scored_at,
+        }) if item.alert else []
+        self.write_verdict(
+            keys=[f"bank:fraud:score:{e.event_id}", f"bank:fraud:risk:{e.account_id}",
+                  f"bank:fraud:alerted:{e.event_id}", ALERTS_STREAM],
+            args=[SCORE_TTL_S, RISK_TTL_S, ALERTS_MAXLEN, len(score), *score, len(risk), *risk,
+                  len(alert), *alert])
 
     def _execute(self, build) -> None:
         """Run the commands ``build`` queues in one pipeline, retrying while Redis is away."""
+
+        def run() -> None:
+            with self.client.pipeline(transaction=False) as p:
+                build(p)
+                p.execute()
+
+        self._retrying(run)
+
+    def _retrying(self, io) -> None:
+        """Run ``io`` (idempotent), retrying with a growing pause while Redis is away."""
         deadline, pause = time.monotonic() + self.retry_for_s, 0.05
         while True:
             try:
-                with self.client.pipeline(transaction=False) as p:
-                    build(p)
-                    p.execute()
+                io()
                 return
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 if time.monotonic() >= deadline:
