@@ -144,11 +144,18 @@ def source(env, cfg: JobConfig):
         from pyflink.common.serialization import SimpleStringSchema
 
         if cfg.source == "kafka":
-            from pyflink.datastream.connectors.kafka import KafkaOffsetsInitializer, KafkaSource
+            from pyflink.datastream.connectors.kafka import (
+                KafkaOffsetResetStrategy,
+                KafkaOffsetsInitializer,
+                KafkaSource,
+            )
 
+            # A first start of the group reads from the earliest retained event;
+            # after that the offsets come from the checkpoint (or the group's commits).
+            start = KafkaOffsetsInitializer.committed_offsets(KafkaOffsetResetStrategy.EARLIEST)
             kafka = (KafkaSource.builder().set_bootstrap_servers(cfg.kafka_bootstrap)
                      .set_topics(cfg.kafka_topic).set_group_id(cfg.kafka_group)
-                     .set_starting_offsets(KafkaOffsetsInitializer.committed_offsets())
+                     .set_starting_offsets(start)
                      .set_value_only_deserializer(SimpleStringSchema()).build())
             return env.from_source(kafka, WatermarkStrategy.no_watermarks(), "kafka source")
         from pyflink.datastream.connectors.kinesis import FlinkKinesisConsumer
