@@ -86,6 +86,8 @@ class BaselineStore:
         try:
             if e.customer_id is None and e.account_id:
                 e.customer_id = self.customer_of(e.account_id)
+                # Not in last night's accounts: unknown, or opened since. Said, not scored.
+                e.extra["unknown_account"] = e.customer_id is None and self.version is not None
             return self.baseline(e.customer_id)
         except (redis.ConnectionError, redis.TimeoutError):
             # Redis is away: score now, without a baseline, rather than wait.

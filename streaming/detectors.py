@@ -397,6 +397,8 @@ class Scorer:
         codes = [code for code, _ in reasons]
         if baseline is None:
             codes.append("no_baseline")
+        if e.extra.get("unknown_account"):
+            codes.append("unknown_account")
         alert = e.scored and score >= self.threshold
 
         risk, risk_ts = state.get("risk", (0.0, e.ts))

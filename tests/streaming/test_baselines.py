@@ -34,6 +34,9 @@ def test_store_finds_a_postings_customer_and_caches_with_a_refresh(redis_url):
     e = parse(envelope("core_banking.postings", posting(0, "acc-1", 10.0)))
     b = store.for_event(e)
     assert e.customer_id == "cus-1" and b.amount_p95 == 120.0 and "dev-1" in b.usual_devices
+    assert not e.extra.get("unknown_account")
+    stranger = parse(envelope("core_banking.postings", posting(0, "acc-404", 10.0)))
+    assert store.for_event(stranger) is None and stranger.extra["unknown_account"]
 
 
 def test_consumer_scores_against_the_published_baseline(redis_url):
