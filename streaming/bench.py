@@ -1,8 +1,10 @@
 """Benchmark: the Flink job and the plain-Python consumer, side by side, at set rates.
 
-For each rate (200 and 1,000 events/s by default) and each engine, the
-simulator's live mode streams a landed day for ``warmup + seconds`` on this
-machine, the engine scores it into one local Redis (emptied between runs),
+For each rate (200 and 1,000 events/s by default) and each engine, a
+simulated day is streamed for ``warmup + seconds`` on this machine, by
+``streaming.producer`` (the simulator's replay, each line stamped as it is
+sent: the live mode's own 512-line buffering would otherwise count as the
+scorer's latency), the engine scores it into one local Redis (emptied between runs),
 and the latency of the events after the warm-up is kept: from the moment the
 producer wrote the event to the moment its score was readable in Redis.
 The full detector set of streaming/rules.yml runs in both engines.
@@ -44,7 +46,7 @@ def one_run(engine: str, rate: int, args, url: str) -> dict:
     cmd = [sys.executable, "-m", "streaming.run", "--day", args.day, "--lake", str(args.lake),
            "--engine", engine, "--rate", str(rate), "--duration",
            str(args.warmup + args.seconds), "--warmup", str(args.warmup), "--redis-url", url,
-           "--run-id", f"bench-{engine}-{rate}", "--json", str(out)]
+           "--run-id", f"bench-{engine}-{rate}", "--json", str(out), "--paced-producer"]
     started = time.monotonic()
     done = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True)
     if done.returncode != 0:

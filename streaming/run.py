@@ -40,14 +40,17 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Producer:
-    """The simulator's live mode as a child process, on a free port."""
+    """The simulator's live mode (or, paced, streaming.producer) as a child process."""
 
     def __init__(self, day: str, rate: float, duration: float | None, events: int | None,
-                 seed: int | None, lake: str | None) -> None:
-        cmd = [sys.executable, "-m", "bankflow.simulator", "live", "--day", day,
+                 seed: int | None, lake: str | None, paced: bool = False) -> None:
+        module = ["streaming.producer"] if paced else ["bankflow.simulator", "live"]
+        cmd = [sys.executable, "-m", *module, "--day", day,
                "--rate", str(rate), "--port", "0", "--accept-timeout", "300"]
-        for flag, value in (("--duration", duration), ("--events", events), ("--seed", seed),
-                            ("--lake", lake)):
+        options = [("--duration", duration), ("--lake", lake)]
+        if not paced:
+            options += [("--events", events), ("--seed", seed)]
+        for flag, value in options:
             if value is not None:
                 cmd += [flag, str(value)]
         self.process = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True,
@@ -182,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="seconds at the start of the stream left out of the latency figures")
     p.add_argument("--run-id")
     p.add_argument("--json", help="also write the summary as JSON here")
+    p.add_argument("--paced-producer", action="store_true",
+                   help="send with streaming.producer (one line per send, stamped at the "
+                        "send) instead of the simulator's live mode; the day must be landed")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
@@ -200,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.source == "socket":
             producer = Producer(args.day, args.rate, args.duration or None, args.events,
-                                args.seed, args.lake)
+                                args.seed, args.lake, args.paced_producer)
         if args.engine == "python":
             if args.source != "socket":
                 p.error("the plain-Python engine reads the socket source only")
