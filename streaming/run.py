@@ -133,8 +133,7 @@ def summarize(redis_url: str, run_id: str, started_ms: int, days: list[str],
             scored = p.execute()
         unscored = {r["instance_id"] for r, s in zip(truth, scored, strict=True) if not s
                     and schema_scored(r["feed"])}
-        whole = [r for r in truth if r["instance_id"] not in unscored]
-        out["quality"] = quality.evaluate({a["event_id"] for a in alerts}, whole)
+        out["quality"] = quality.evaluate({a["event_id"] for a in alerts}, truth, unscored)
         out["quality"]["instances_not_streamed_whole"] = len(unscored)
     client.close()
     return out

@@ -205,3 +205,18 @@ def test_the_delivery_day_follows_the_stream_past_midnight():
     assert p.day == date(2026, 11, 3)
     assert isinstance(p(line("2026-11-03T22:00:00Z")), Event)
     assert p(line("2026-11-06T10:00:00Z")).reason == "future_timestamp"
+
+
+def test_quality_counts_instances_and_alerts():
+    from streaming.quality import evaluate
+
+    truth = [{"event_id": e, "scenario": s, "instance_id": i} for e, s, i in (
+        ("e1", "card_testing", "CT-1"), ("e2", "card_testing", "CT-1"),
+        ("e3", "card_testing", "CT-2"), ("e4", "mule_account", "MU-1"))]
+    q = evaluate({"e2", "e4", "x9"}, truth)
+    assert q["scenarios"]["card_testing"] == {"instances": 2, "detected": 1, "recall": 0.5}
+    assert q["scenarios"]["mule_account"]["recall"] == 1.0
+    assert q["precision"] == 2 / 3
+    # An instance not streamed whole: out of recall, its alerts still true ones.
+    q = evaluate({"e3"}, truth, left_out={"CT-2"})
+    assert q["scenarios"]["card_testing"]["instances"] == 1 and q["precision"] == 1.0
