@@ -20,8 +20,19 @@ exactly that day. The run report goes to ``reports/bronze/<day>.json``
 (merged with the feeds of other runs of the same day, so that sources
 ingested by parallel tasks share one report); the log has one line per feed.
 
-Run it with ``python -m bankflow.bronze --day D``, or on a cluster with
-``spark-submit --master <url> bankflow/bronze/job.py --day D`` (this file).
+Run it with ``python -m bankflow.bronze --day D [--sources core_banking ...]``
+(``$BANK_SPARK_MASTER``, ``$BANK_SPARK_REMOTE`` choose where Spark runs; see
+``bankflow.spark``), or on a cluster through spark-submit with this file (or
+``bankflow/bronze/__main__.py``) as the application, the package shipped
+beside it::
+
+    zip -qr bankflow.zip bankflow
+    spark-submit --master yarn --py-files bankflow.zip bankflow/bronze/job.py \
+        --day 2026-11-02 --lake s3a://bank-lake
+
+A lake on a URI is handled through Hadoop's FileSystem (the S3A jars are the
+cluster's); the line count that bronze checks its output against is then a
+Spark count of the landing file rather than a count of its bytes here.
 """
 
 from __future__ import annotations
