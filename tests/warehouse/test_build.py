@@ -38,7 +38,16 @@ def test_each_night_runs_seeds_snapshots_models_and_every_test(built):
     for day, results in built.results.items():
         kinds = {r["unique_id"].split(".")[0] for r in results}
         assert {"seed", "snapshot", "model", "test", "unit_test"} <= kinds, (day, kinds)
-        bad = [r["unique_id"] for r in results if r["status"] not in ("success", "pass")]
+        # The ledger reconciliation warns by design: a posting bronze refused
+        # (a bad record) leaves a gap in the account's balance chain.
+        may_warn = {"test.bank.assert_ledger_balance_matches_postings"}
+        bad = [
+            (r["unique_id"], r["status"])
+            for r in results
+            if not r["unique_id"].startswith("exposure.")
+            and r["status"] not in ("success", "pass")
+            and not (r["status"] == "warn" and r["unique_id"] in may_warn)
+        ]
         assert not bad, (day, bad)
 
 
