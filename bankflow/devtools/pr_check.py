@@ -66,6 +66,7 @@ from bankflow.devtools.common import (
 
 WAREHOUSE_NAME = "warehouse"  # the stem of both DuckDB files: see the module docstring
 DEFERRED_TYPES = ("model", "seed", "snapshot")
+HEALTH_CHECKS = "bankflow/devtools/bouncer_checks/"
 
 
 def dbt(args: list[str], *, cwd: Path, env: dict[str, str]):
@@ -225,6 +226,11 @@ def pr_check(
         if failed:
             report["failed_steps"].append("lint: " + ", ".join(failed))
 
+    if not any(_touches_dbt(f) for f in changed):
+        log.info("build: no dbt file changed since the base, nothing to build or check")
+        report["build"] = summarize(work / "no-build")
+        return _finish(report, work)
+
     # The base: given, or built once per base commit.
     if state:
         if not base_db:
@@ -286,6 +292,11 @@ def pr_check(
         print(tail(built.output, 40))
         report["failed_steps"].append("dbt build: " + ", ".join(summary["failed"] or ["error"]))
     return _finish(report, work)
+
+
+def _touches_dbt(path: str) -> bool:
+    """A change the dbt build or the health checks can see."""
+    return is_dbt_file(path) or path == health.CONFIG or path.startswith(HEALTH_CHECKS)
 
 
 def _finish(report: dict, work: Path) -> dict:

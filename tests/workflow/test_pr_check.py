@@ -100,3 +100,20 @@ def test_pr_check_builds_only_the_change_and_its_children(clone: Path, clone_env
     failed = report["failed_steps"]
     assert not [s for s in failed if s.startswith(("dbt", "health"))], output
     assert (result.returncode != 0) == bool(failed), output
+
+
+def test_pr_check_skips_the_build_when_no_dbt_file_changed(clone: Path, clone_env):
+    base = git(clone, "rev-parse", "HEAD")
+    readme = clone / "README.md"
+    readme.write_text(readme.read_text() + "\nA line for the reviewers.\n")
+    commit_all(clone, "Say more in the README")
+
+    result = make(clone, "pr-check", f"BASE={base}", env=clone_env, timeout=300)
+    output = result.stdout + result.stderr
+    report = json.loads((clone / ".run" / "pr-check" / "pr-check.json").read_text())
+
+    assert result.returncode == 0, output
+    assert report["changed_files"] == ["README.md"]
+    assert report["build"]["built"] == []
+    assert "no dbt file changed since the base" in output
+    assert not (clone / ".run" / "pr-check" / "base").exists(), "no base build is needed"
