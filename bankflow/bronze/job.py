@@ -438,7 +438,7 @@ def ingest_day(
         )
 
     staging = f"{lake}/_staging/bronze/{run_id}"
-    ingested_at = started_at.replace(tzinfo=None)  # a UTC wall time; the session is UTC
+    ingested_at = started_at  # aware (UTC): Spark stores the instant, whatever the local zone
     try:
         with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
             jobs = [
