@@ -38,8 +38,10 @@ why), 2 when the check could not run.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -89,8 +91,13 @@ def export_revision(project: Path, sha: str, dest: Path) -> None:
 
 
 def build_base(project: Path, sha: str, cache: Path, dbt_vars: str | None) -> tuple[Path, Path]:
-    """The base's target folder and warehouse file, built once per base commit."""
-    folder = cache / sha[:12]
+    """The base's target folder and warehouse file, built once per base commit and input.
+
+    The cache key is the commit plus what else the build reads: the lake
+    root and the dbt vars (a different lake is a different base warehouse).
+    """
+    inputs = f"{os.environ.get('BANK_LAKE_ROOT', '')}|{dbt_vars or ''}"
+    folder = cache / f"{sha[:12]}-{hashlib.sha256(inputs.encode()).hexdigest()[:8]}"
     target, warehouse = folder / "target", folder / f"{WAREHOUSE_NAME}.duckdb"
     done = folder / "built"
     if done.exists():
