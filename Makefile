@@ -103,7 +103,8 @@ AIRFLOW_ENV := AIRFLOW_HOME=$(CURDIR)/.airflow AIRFLOW__CORE__DAGS_FOLDER=$(CURD
 AIRFLOW := $(AIRFLOW_ENV) $(VENV)/bin/airflow
 DBT := $(VENV)/bin/dbt
 
-nightly-prepare: $(VENV)/.done redis-start
+nightly-prepare: $(VENV)/.done
+	@$(PY) -m bankflow.redis_local start --dir $(CURDIR)/$(RUN)/redis > /dev/null
 	@test -d dbt_packages || $(DBT) deps --quiet
 	@$(DBT) parse --quiet --target-path $(CURDIR)/target/nightly
 	@$(AIRFLOW) db migrate > /dev/null

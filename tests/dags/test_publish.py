@@ -239,7 +239,7 @@ def test_the_dbt_adapter_path_reads_a_model_through_ref(tmp_path, redis_url, cli
 
     built = dbtRunner().invoke(["run", "--project-dir", str(project), "--profiles-dir",
                                 str(project), "--target-path", str(tmp_path / "target"),
-                                "--quiet"])
+                                "--target", "warehouse", "--quiet"])
     assert built.success
 
     rows = publish.dbt_rows(publish.ACCOUNTS, str(project), str(project), "warehouse")
