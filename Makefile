@@ -117,7 +117,7 @@ nightly: nightly-prepare ## run the nightly DAG for one day end to end (DAY=, EV
 	$(AIRFLOW) dags test bank_nightly $(DAY) --conf '{"events": $(EVENTS)}'
 
 bench-nightly: nightly-prepare ## the nightly DAG for one day at 200,000 events, time per step
-	flock /tmp/bank-heavy.lock $(AIRFLOW_ENV) $(PY) -m bankflow.bench.nightly --day $(DAY) --events $(EVENTS)
+	flock /tmp/bank-heavy.lock env $(AIRFLOW_ENV) $(PY) -m bankflow.bench.nightly --day $(DAY) --events $(EVENTS)
 
 # --- the analyst workflow: lint, health, slim CI, docs (bankflow.devtools) -------
 # BASE= a git ref (changed files only; pr-check needs it), FILES= files for lint-fix,
