@@ -146,6 +146,16 @@ CHECKS = (
 NAMES = tuple(c.name for c in CHECKS)
 
 
+def _fix_for(check: Check, output: str) -> str:
+    if "No files found that match the pattern" in output:
+        # A macro that reads the lake at compile time found nothing there.
+        return (
+            "compiling read the lake and found no files: land a day first "
+            "(`make demo`, or `make simulate bronze`) or point BANK_LAKE_ROOT at one"
+        )
+    return check.fix_hint
+
+
 def lintable(path: str) -> bool:
     return not path.startswith(SKIPPED_PREFIXES) and not path.endswith(SKIPPED_SUFFIXES)
 
@@ -184,7 +194,7 @@ def run_checks(
             if not result.ok:
                 failed.append(check.name)
                 print(result.output.rstrip())
-                print(f"--> {check.name} failed. Fix: {check.fix_hint}\n")
+                print(f"--> {check.name} failed. Fix: {_fix_for(check, result.output)}\n")
     return failed
 
 
