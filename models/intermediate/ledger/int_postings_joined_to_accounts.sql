@@ -52,6 +52,7 @@ joined as (
         postings.merchant_country_code,
         postings.card_id,
         postings.counterparty_account_id,
+        postings.counterparty_account_token,
         postings.reference_event_id,
         accounts.account_id is null as is_unknown_account,
         postings.is_late_arriving,

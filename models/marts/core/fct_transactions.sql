@@ -57,6 +57,7 @@ final as (
         merchant_city,
         merchant_country_code,
         counterparty_account_id,
+        counterparty_account_token,
         reference_event_id,
         is_unknown_account,
         is_late_arriving,

@@ -67,7 +67,14 @@ renamed as (
         cast(merchant_lat as double) as merchant_lat,
         cast(merchant_lon as double) as merchant_lon,
         cast(card_id as varchar) as card_id,
-        cast(counterparty_account as varchar) as counterparty_account_id,
+        -- The other side of a transfer is an account of this bank (ACC-...)
+        -- or an external IBAN, which is PII: kept only as a token.
+        case
+            when counterparty_account like 'ACC-%'
+                then cast(counterparty_account as varchar)
+        end as counterparty_account_id,
+        {{ bank_utils.tokenize('counterparty_account') }}
+            as counterparty_account_token,
         cast(reference_event_id as varchar) as reference_event_id,
         cast(description as varchar) as statement_text,
         cast(ingest_date as date) as ingest_date,
