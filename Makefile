@@ -96,10 +96,13 @@ test-bronze: $(VENV)/.done ## the Spark bronze tests alone (a real local Spark s
 # --- the nightly Airflow DAG (dags/, docs/nightly.md) -------------------------
 
 AIRFLOW_PORT ?= 8080
+# Locally a failed task is retried after 30 s, not the production 5 minutes.
+NIGHTLY_RETRY_DELAY ?= 30
 AIRFLOW_ENV := AIRFLOW_HOME=$(CURDIR)/.airflow AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
   AIRFLOW__CORE__LOAD_EXAMPLES=False AIRFLOW__API__HOST=127.0.0.1 \
   AIRFLOW__API__PORT=$(AIRFLOW_PORT) BANK_DBT_TARGET_PATH=$(CURDIR)/target/nightly \
-  AIRFLOW__COSMOS__ENABLE_TELEMETRY=False DBT_SEND_ANONYMOUS_USAGE_STATS=False
+  AIRFLOW__COSMOS__ENABLE_TELEMETRY=False DBT_SEND_ANONYMOUS_USAGE_STATS=False \
+  BANK_RETRY_DELAY_SECONDS=$(NIGHTLY_RETRY_DELAY)
 AIRFLOW := $(AIRFLOW_ENV) $(VENV)/bin/airflow
 DBT := $(VENV)/bin/dbt
 
