@@ -40,7 +40,6 @@ from bankflow.schemas import Feed, Field
 
 INTEGER_TYPES = ("BIGINT", "INT", "SMALLINT", "TINYINT")
 DATE_FORMAT = "^[0-9]{4}-[0-9]{2}-[0-9]{2}\\z"
-TIMESTAMP_PATTERN = "yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]"
 TIMESTAMP_FORMAT = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?Z\\z"
 # Python's JSON whitespace; anything else outside a value is not JSON.
 WS = "[ \\t\\r\\n]"
@@ -94,16 +93,18 @@ def _typed(f: Field) -> str:
     if f.type == "boolean":
         return f"try_variant_get(_v, {path}, 'boolean')"
     text = f"try_variant_get(_v, {path}, 'string')"
+    # Once the text has exactly the schema's shape, Spark's own cast (which
+    # checks the calendar: no 30 February, no hour 24) types it, several times
+    # faster than a pattern-driven java.time parser.
     if f.type == "date":
         return (
             f"if({text} rlike {_lit(DATE_FORMAT)} and not startswith({text}, '0000'),"
-            f" try_to_date({text}, 'yyyy-MM-dd'), null)"
+            f" try_cast({text} as date), null)"
         )
     if f.type == "timestamp":
-        bare = f"substr({text}, 1, length({text}) - 1)"  # without the trailing Z
         return (
             f"if({text} rlike {_lit(TIMESTAMP_FORMAT)} and not startswith({text}, '0000'),"
-            f" try_to_timestamp({bare}, {_lit(TIMESTAMP_PATTERN)}), null)"
+            f" try_cast({text} as timestamp), null)"
         )
     return text
 

@@ -76,6 +76,11 @@ def bad_lines(feed: Feed, i: int = 0) -> list[tuple[bytes, str]]:
         (line({**rec, "event_at": "2026-11-02T25:00:00Z"}), "wrong_type"),
         (line({**rec, "event_at": "0000-01-01T00:00:00Z"}), "wrong_type"),
         (line({**rec, "event_at": "2026-11-02T10:00:00.1234567Z"}), "wrong_type"),
+        (line({**rec, "event_at": "2026-11-02T24:00:00Z"}), "wrong_type"),
+        (line({**rec, "event_at": "2026-11-02T23:59:60Z"}), "wrong_type"),
+        (line({**rec, "event_at": "2026-02-29T10:00:00Z"}), "wrong_type"),
+        (line({**rec, "event_at": "2024-02-29T10:00:00.5Z"}), None),
+        (line({**rec, "event_at": "2026-11-02T10:00:00+01:00"}), "wrong_type"),
         (line({**rec, "event_at": "2026-11-04T03:00:00Z"}), "future_timestamp"),
         (text.replace(b'"event_id":', b'"surprise":NaN,"event_id":'), "unexpected_field"),
         (text.replace(b'"event_id":"', b'"event_id":NaN,"x":"'), "unexpected_field"),
@@ -127,6 +132,8 @@ def bad_lines(feed: Feed, i: int = 0) -> list[tuple[bytes, str]]:
                 (line({**rec, f.name: "2026-02-30"}), "wrong_type"),
                 (line({**rec, f.name: "2024-02-29"}), None),
                 (line({**rec, f.name: "2026-1-02"}), "wrong_type"),
+                (line({**rec, f.name: "2026-11-02 "}), "wrong_type"),
+                (line({**rec, f.name: "2026-13-01"}), "wrong_type"),
             ]
         if f.type == "double":
             out.append((_set_token(rec, f.name, "7"), None))
