@@ -114,7 +114,7 @@ nightly-prepare: $(VENV)/.done
 	@$(AIRFLOW) pools set bank_duckdb_writer 1 "One writer at a time for the local DuckDB warehouse" > /dev/null
 
 airflow: nightly-prepare ## the Airflow UI on 127.0.0.1:$(AIRFLOW_PORT) with the nightly DAG (Ctrl-C stops)
-	$(AIRFLOW) standalone
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(AIRFLOW) standalone
 
 nightly: nightly-prepare ## run the nightly DAG for one day end to end (DAY=, EVENTS=)
 	$(AIRFLOW) dags test bank_nightly $(DAY) --conf '{"events": $(EVENTS)}'
