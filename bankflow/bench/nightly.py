@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
                        "BANK_DUCKDB_PATH": str(folder / "warehouse.duckdb"),
                        "BANK_REDIS_URL": server.url, "BANK_EVENTS": str(args.events),
                        "BANK_RETRIES": "0"})
+    # The DAG imports its include module from the DAG folder, as Airflow's
+    # bundle loader makes possible; a plain DagBag needs it on the path.
+    sys.path.insert(0, str(REPO_ROOT / "dags"))
     try:
         from airflow.dag_processing.dagbag import DagBag
 
