@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.workflow.conftest import REPO
+from tests.workflow.conftest import MAKE_VENV, REPO
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -47,7 +47,7 @@ def test_make_docs_serves_every_model(clone: Path, clone_env):
     assert models, "the project has no models"
     port = free_port()
     proc = subprocess.Popen(
-        ["make", "-s", "docs", f"PORT={port}", f"VENV={REPO / '.venv'}"],
+        ["make", "-s", "docs", f"PORT={port}", *MAKE_VENV],
         cwd=clone,
         env=clone_env,
         stdout=subprocess.PIPE,
