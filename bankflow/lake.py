@@ -70,4 +70,6 @@ def simulator_state_file(day: date | str, lake: str | None = None) -> str:
 
 def alerts_file(day: date | str, lake: str | None = None) -> str:
     """The real-time alerts of a day, landed from Redis for the nightly run."""
-    return _join(lake or root(), "landing", "realtime", "fraud_alerts", _day(day), "fraud_alerts.jsonl")
+    return _join(
+        lake or root(), "landing", "realtime", "fraud_alerts", _day(day), "fraud_alerts.jsonl"
+    )

@@ -15,6 +15,7 @@ starts Redis.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
 import shutil
@@ -58,10 +59,26 @@ def _self_signed(folder: Path) -> tuple[Path, Path]:
     cert, key = folder / "server.crt", folder / "server.key"
     if not cert.exists():
         subprocess.run(
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
-             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-             "-keyout", str(key), "-out", str(cert)],
-            check=True, capture_output=True,
+            [
+                "openssl",
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "30",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                "-keyout",
+                str(key),
+                "-out",
+                str(cert),
+            ],
+            check=True,
+            capture_output=True,
         )
     return cert, key
 
@@ -84,16 +101,15 @@ class LocalRedis:
             except subprocess.TimeoutExpired:
                 self.process.kill()
         elif pid_file.exists():
-            try:
+            with contextlib.suppress(ProcessLookupError, ValueError):
                 os.kill(int(pid_file.read_text()), signal.SIGTERM)
-            except (ProcessLookupError, ValueError):
-                pass
         pid_file.unlink(missing_ok=True)
         (self.folder / "url").unlink(missing_ok=True)
 
 
-def start(folder: Path = DEFAULT_DIR, port: int | None = None, tls: bool = False,
-          detach: bool = False) -> LocalRedis:
+def start(
+    folder: Path = DEFAULT_DIR, port: int | None = None, tls: bool = False, detach: bool = False
+) -> LocalRedis:
     """Start a server in ``folder`` and wait until it answers PING."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -113,8 +129,15 @@ def start(folder: Path = DEFAULT_DIR, port: int | None = None, tls: bool = False
     ]
     if tls:
         cert, key = _self_signed(folder)
-        conf += ["port 0", f"tls-port {port}", f"tls-cert-file {cert}", f"tls-key-file {key}",
-                 f"tls-ca-cert-file {cert}", "tls-auth-clients no", "tls-protocols TLSv1.3"]
+        conf += [
+            "port 0",
+            f"tls-port {port}",
+            f"tls-cert-file {cert}",
+            f"tls-key-file {key}",
+            f"tls-ca-cert-file {cert}",
+            "tls-auth-clients no",
+            "tls-protocols TLSv1.3",
+        ]
         url = f"rediss://{USER}:{password}@127.0.0.1:{port}/0?ssl_ca_certs={cert}"
     else:
         conf.append(f"port {port}")
@@ -123,8 +146,11 @@ def start(folder: Path = DEFAULT_DIR, port: int | None = None, tls: bool = False
     if detach:
         conf.append("daemonize yes")
         (folder / "redis.conf").write_text("\n".join(conf) + "\n")
-    process = subprocess.Popen([server_binary(), str(folder / "redis.conf")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [server_binary(), str(folder / "redis.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     server = LocalRedis(folder, port, url, None if detach else process)
     _wait_ready(server, process, detach)
     (folder / "url").write_text(url + "\n")
@@ -137,7 +163,11 @@ def _wait_ready(server: LocalRedis, process: subprocess.Popen, detach: bool) -> 
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if not detach and process.poll() is not None:
-            log = (server.folder / "redis.log").read_text() if (server.folder / "redis.log").exists() else ""
+            log = (
+                (server.folder / "redis.log").read_text()
+                if (server.folder / "redis.log").exists()
+                else ""
+            )
             raise RedisUnavailable(f"redis-server exited at start:\n{log[-2000:]}")
         try:
             redis.Redis.from_url(server.url, socket_timeout=1).ping()
@@ -158,7 +188,9 @@ def running(folder: Path = DEFAULT_DIR) -> LocalRedis | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bankflow.redis_local", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bankflow.redis_local", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("command", choices=("start", "stop", "url"))
     parser.add_argument("--dir", type=Path, default=DEFAULT_DIR)
     parser.add_argument("--port", type=int)

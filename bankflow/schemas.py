@@ -29,7 +29,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 TYPES = ("string", "integer", "decimal", "double", "boolean", "date", "timestamp")
@@ -186,14 +186,21 @@ ACCOUNTS = Feed(
         _currency(),
         _f("opened_date", "date", "Date the account was opened."),
         _f("closed_date", "date", "Date the account was closed.", nullable=True),
-        _f("credit_limit", "decimal", "Credit limit (credit cards) or principal (loans).", nullable=True),
+        _f(
+            "credit_limit",
+            "decimal",
+            "Credit limit (credit cards) or principal (loans).",
+            nullable=True,
+        ),
         _f("overdraft_limit", "decimal", "Arranged overdraft (checking).", nullable=True),
         _f("interest_rate", "double", "Yearly interest rate in percent.", nullable=True),
         _f("card_id", "string", "Id of the card issued on the account.", nullable=True),
         _f("updated_at", "timestamp", "When any attribute last changed, in UTC."),
         # Reconciliation point: equals the balance_after of the account's last posting
         # up to the extract (event_at). Not an attribute: SCD2 should not track it.
-        _f("ledger_balance", "decimal", "Ledger balance when the extract was taken.", nullable=True),
+        _f(
+            "ledger_balance", "decimal", "Ledger balance when the extract was taken.", nullable=True
+        ),
     ),
 )
 
@@ -208,7 +215,12 @@ POSTINGS = Feed(
         _f("account_id", "string", "Account the posting is booked on."),
         _amount(),
         _currency(),
-        _f("direction", "string", "Debit (money out) or credit (money in).", values=("debit", "credit")),
+        _f(
+            "direction",
+            "string",
+            "Debit (money out) or credit (money in).",
+            values=("debit", "credit"),
+        ),
         _f("transaction_type", "string", "What moved the money.", values=TRANSACTION_TYPES),
         _f("channel", "string", "Channel the posting came through.", values=CHANNELS),
         _f("balance_after", "decimal", "Account balance after this posting."),
@@ -218,7 +230,12 @@ POSTINGS = Feed(
         *_geo("merchant", "the merchant (card-present postings)"),
         _f("card_id", "string", "Card used (card postings).", nullable=True),
         _f("counterparty_account", "string", "Other side of a transfer.", nullable=True),
-        _f("reference_event_id", "string", "Event that caused the posting (a transfer, a teller transaction).", nullable=True),
+        _f(
+            "reference_event_id",
+            "string",
+            "Event that caused the posting (a transfer, a teller transaction).",
+            nullable=True,
+        ),
         _f("description", "string", "Statement text.", nullable=True),
     ),
 )
@@ -234,7 +251,13 @@ ONLINE_LOGINS = Feed(
         _customer_id(),
         _f("session_id", "string", "Session the login opened (or tried to)."),
         _f("outcome", "string", "Result of the attempt.", values=LOGIN_OUTCOMES),
-        _f("failure_reason", "string", "Why the attempt failed.", nullable=True, values=LOGIN_FAILURE_REASONS),
+        _f(
+            "failure_reason",
+            "string",
+            "Why the attempt failed.",
+            nullable=True,
+            values=LOGIN_FAILURE_REASONS,
+        ),
         _f("ip_address", "string", "Client IP address.", pii=True),
         _f("user_agent", "string", "Browser user agent."),
         *_geo("geo", "the client IP"),
@@ -284,7 +307,12 @@ ONLINE_TRANSFERS = Feed(
         _customer_id(),
         _f("session_id", "string", "Session the transfer was submitted in."),
         _f("from_account_id", "string", "Account debited."),
-        _f("transfer_type", "string", "Kind of transfer.", values=("internal", "external", "bill_payment")),
+        _f(
+            "transfer_type",
+            "string",
+            "Kind of transfer.",
+            values=("internal", "external", "bill_payment"),
+        ),
         _f("to_account_id", "string", "Account credited (internal transfers).", nullable=True),
         _f("payee_id", "string", "Payee credited (external transfers, bills).", nullable=True),
         _amount(),
@@ -307,7 +335,13 @@ MOBILE_LOGINS = Feed(
         _f("device_id", "string", "Device the app runs on."),
         _f("auth_method", "string", "How the customer authenticated.", values=AUTH_METHODS),
         _f("outcome", "string", "Result of the attempt.", values=LOGIN_OUTCOMES),
-        _f("failure_reason", "string", "Why the attempt failed.", nullable=True, values=LOGIN_FAILURE_REASONS),
+        _f(
+            "failure_reason",
+            "string",
+            "Why the attempt failed.",
+            nullable=True,
+            values=LOGIN_FAILURE_REASONS,
+        ),
         _f("os", "string", "Device operating system.", values=DEVICE_OSES),
         _f("app_version", "string", "App version, semantic."),
         _f("ip_address", "string", "Client IP address.", pii=True),
@@ -346,7 +380,12 @@ MOBILE_P2P_TRANSFERS = Feed(
         _f("device_id", "string", "Device the transfer was sent from."),
         _f("from_account_id", "string", "Account debited."),
         _f("recipient_phone", "string", "Phone number of the recipient, E.164.", pii=True),
-        _f("recipient_account_id", "string", "Recipient's account, when at this bank.", nullable=True),
+        _f(
+            "recipient_account_id",
+            "string",
+            "Recipient's account, when at this bank.",
+            nullable=True,
+        ),
         _amount(),
         _currency(),
         *_geo("geo", "the device"),
@@ -364,8 +403,18 @@ MOBILE_CARD_CONTROLS = Feed(
         _f("account_id", "string", "Card account the control applies to."),
         _f("card_id", "string", "Card the control applies to."),
         _f("device_id", "string", "Device the control was set from."),
-        _f("control", "string", "What was set.", values=("lock", "unlock", "set_limit", "travel_notice")),
-        _f("value", "string", "Limit amount or travel country, when the control has one.", nullable=True),
+        _f(
+            "control",
+            "string",
+            "What was set.",
+            values=("lock", "unlock", "set_limit", "travel_notice"),
+        ),
+        _f(
+            "value",
+            "string",
+            "Limit amount or travel country, when the control has one.",
+            nullable=True,
+        ),
     ),
 )
 
@@ -381,7 +430,12 @@ BRANCH_TELLER_TRANSACTIONS = Feed(
         _f("teller_id", "string", "Teller id."),
         _customer_id(),
         _f("account_id", "string", "Account the cash went into or came out of."),
-        _f("transaction_type", "string", "Deposit or withdrawal.", values=("cash_deposit", "cash_withdrawal")),
+        _f(
+            "transaction_type",
+            "string",
+            "Deposit or withdrawal.",
+            values=("cash_deposit", "cash_withdrawal"),
+        ),
         _amount(),
         _currency(),
     ),
@@ -396,7 +450,12 @@ BRANCH_VISITS = Feed(
         _event_at("the visit began"),
         _f("branch_id", "string", "Branch id."),
         _customer_id(nullable=True),
-        _f("purpose", "string", "Purpose of the visit.", values=("cash", "advice", "account_opening", "card_issue", "complaint")),
+        _f(
+            "purpose",
+            "string",
+            "Purpose of the visit.",
+            values=("cash", "advice", "account_opening", "card_issue", "complaint"),
+        ),
         _f("duration_minutes", "integer", "Length of the visit in minutes."),
     ),
 )
@@ -469,7 +528,7 @@ class Rejected(ValueError):
 
 def parse_timestamp(text: str) -> datetime:
     """A schema timestamp as an aware UTC datetime."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def _finite(value: int | float) -> bool:
@@ -519,7 +578,9 @@ def _check_amount(f: Field, value: float | int) -> None:
     if amount != amount.quantize(Decimal("0.01")):
         raise Rejected("impossible_amount", f"{f.name}={value!r} has sub-cent digits")
     if f.name == "amount" and not MIN_AMOUNT <= amount <= MAX_AMOUNT:
-        raise Rejected("impossible_amount", f"{f.name}={value!r} outside {MIN_AMOUNT}..{MAX_AMOUNT}")
+        raise Rejected(
+            "impossible_amount", f"{f.name}={value!r} outside {MIN_AMOUNT}..{MAX_AMOUNT}"
+        )
     if f.name != "amount" and abs(amount) > MAX_AMOUNT * 100:
         raise Rejected("impossible_amount", f"{f.name}={value!r} is not a balance or limit")
 
@@ -563,10 +624,14 @@ def validate(feed_: Feed, line: bytes | str, delivery_day: date | None = None) -
         if value is not None and feed_.columns[name].type == "decimal":
             _check_amount(feed_.columns[name], value)
     if delivery_day is not None:
-        limit = datetime(delivery_day.year, delivery_day.month, delivery_day.day, tzinfo=timezone.utc)
+        limit = datetime(
+            delivery_day.year, delivery_day.month, delivery_day.day, tzinfo=UTC
+        )
         limit = limit.timestamp() + 86400 + FUTURE_TOLERANCE_SECONDS
         if parse_timestamp(record["event_at"]).timestamp() > limit:
-            raise Rejected("future_timestamp", f"event_at={record['event_at']} after {delivery_day}")
+            raise Rejected(
+                "future_timestamp", f"event_at={record['event_at']} after {delivery_day}"
+            )
     return record
 
 

@@ -24,8 +24,9 @@ POINTER = "bank:nightly:current"
 
 
 class BaselineStore:
-    def __init__(self, client, refresh_s: float = 300, cache_size: int = 100_000,
-                 clock=time.monotonic) -> None:
+    def __init__(
+        self, client, refresh_s: float = 300, cache_size: int = 100_000, clock=time.monotonic
+    ) -> None:
         self.client = client
         self.refresh_s = refresh_s
         self.cache_size = cache_size
@@ -59,8 +60,10 @@ class BaselineStore:
 
     def _hash(self, key: str) -> dict[str, str]:
         raw = self.client.hgetall(key)
-        return {(k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes)
-                                                                else v) for k, v in raw.items()}
+        return {
+            (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+            for k, v in raw.items()
+        }
 
     def customer_of(self, account_id: str) -> str | None:
         version = self.version

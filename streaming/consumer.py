@@ -30,15 +30,23 @@ log = logging.getLogger("streaming.consumer")
 
 
 class Consumer:
-    def __init__(self, redis_url: str, day: str | None = None, rules_path: str | None = None,
-                 run_id: str = "consumer", latency_warmup_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        redis_url: str,
+        day: str | None = None,
+        rules_path: str | None = None,
+        run_id: str = "consumer",
+        latency_warmup_s: float = 0.0,
+    ) -> None:
         rules = load_rules(rules_path)
         self.parse = Parser(date.fromisoformat(day) if day else None)
         self.scorer = Scorer(rules)
         self.sink = RedisSink(redis_url, run_id, warmup_s=latency_warmup_s)
-        self.baselines = BaselineStore(redis.Redis.from_url(redis_url, socket_timeout=2),
-                                       rules["baseline"]["refresh_s"],
-                                       rules["baseline"]["cache_size"])
+        self.baselines = BaselineStore(
+            redis.Redis.from_url(redis_url, socket_timeout=2),
+            rules["baseline"]["refresh_s"],
+            rules["baseline"]["cache_size"],
+        )
         self.states: dict[str, dict] = {}
         self.counts = {"in": 0, "scored": 0, "alerts": 0, "deadletters": 0}
 
@@ -78,16 +86,25 @@ class Consumer:
                     self.handle(line)
         self.sink.close()
         s = self.sink.latency.summary()
-        log.info("consumer: in %d, scored %d, alerts %d, dead letters %d, p50 %.1f ms, "
-                 "p99 %.1f ms, max %.1f ms, %.1f s", self.counts["in"], self.counts["scored"],
-                 self.counts["alerts"], self.counts["deadletters"], s["p50_ms"], s["p99_ms"],
-                 s["max_ms"], time.monotonic() - started)
+        log.info(
+            "consumer: in %d, scored %d, alerts %d, dead letters %d, p50 %.1f ms, "
+            "p99 %.1f ms, max %.1f ms, %.1f s",
+            self.counts["in"],
+            self.counts["scored"],
+            self.counts["alerts"],
+            self.counts["deadletters"],
+            s["p50_ms"],
+            s["p99_ms"],
+            s["max_ms"],
+            time.monotonic() - started,
+        )
         return self.counts | s
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m streaming.consumer",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m streaming.consumer", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--redis-url", required=True)

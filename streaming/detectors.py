@@ -68,9 +68,16 @@ class Baseline:
         def names(name: str) -> frozenset[str]:
             return frozenset(json.loads(h[name])) if h.get(name) else frozenset()
 
-        return cls(customer_id, num("typical_amount"), num("amount_p95"),
-                   names("usual_devices"), names("usual_countries"),
-                   num("home_lat"), num("home_lon"), h.get("segment"))
+        return cls(
+            customer_id,
+            num("typical_amount"),
+            num("amount_p95"),
+            names("usual_devices"),
+            names("usual_countries"),
+            num("home_lat"),
+            num("home_lon"),
+            h.get("segment"),
+        )
 
 
 def _window(entries: list, ts: float, width: float) -> list:
@@ -170,8 +177,10 @@ class NewDevice(Detector):
     def observe(self, e, state, baseline):
         reasons = []
         usual = baseline.usual_devices if baseline else frozenset()
-        for attr, reason, weight in (("device_id", "new_device", "weight_device"),
-                                     ("ip_address", "new_ip", "weight_ip")):
+        for attr, reason, weight in (
+            ("device_id", "new_device", "weight_device"),
+            ("ip_address", "new_ip", "weight_ip"),
+        ):
             value = getattr(e, attr)
             if not value:
                 continue
@@ -213,9 +222,10 @@ class ImpossibleTravel(Detector):
         # The neighbours in event time, before and after: an event arriving
         # out of order is compared with the events around it.
         i = bisect.bisect_left(points, (e.ts,))
-        neighbours = points[max(0, i - 1): i + 1]
-        new_place = all(_km(lat, lon, e.lat, e.lon) > c["min_distance_km"]
-                        for _, lat, lon in points)
+        neighbours = points[max(0, i - 1) : i + 1]
+        new_place = all(
+            _km(lat, lon, e.lat, e.lon) > c["min_distance_km"] for _, lat, lon in points
+        )
         _insert(points, (e.ts, e.lat, e.lon), self.horizon)
         del points[:-50]
         if not new_place:
@@ -261,11 +271,14 @@ class AccountTakeover(Detector):
         for (p,) in payees:
             if not self._after_failures(failures, p):
                 continue
-            cash_out = [t for t, in transfers if p <= t <= p + c["transfer_within_s"]]
+            cash_out = [t for (t,) in transfers if p <= t <= p + c["transfer_within_s"]]
             if not cash_out:
                 continue
-            involved = {"payee": e.ts == p, "transfer": e.ts in cash_out,
-                        "failure": p - c["payee_within_s"] <= e.ts <= p}[role]
+            involved = {
+                "payee": e.ts == p,
+                "transfer": e.ts in cash_out,
+                "failure": p - c["payee_within_s"] <= e.ts <= p,
+            }[role]
             # Every large transfer of a match alerts; the other parts only the
             # first time they complete it.
             if involved and (role == "transfer" or p not in alerted):
@@ -285,7 +298,7 @@ class AccountTakeover(Detector):
         before = _window(failures, ts, c["payee_within_s"])
         return len(before) >= c["min_failed_logins"] and any(
             len(_window(failures, t, c["failed_window_s"])) >= c["min_failed_logins"]
-            for t, in before
+            for (t,) in before
         )
 
 
@@ -345,8 +358,8 @@ class Mule(Detector):
 
 
 DETECTORS: dict[str, type[Detector]] = {
-    d.name: d for d in (Velocity, Amount, NewDevice, ImpossibleTravel, AccountTakeover,
-                        CardTesting, Mule)
+    d.name: d
+    for d in (Velocity, Amount, NewDevice, ImpossibleTravel, AccountTakeover, CardTesting, Mule)
 }
 
 
@@ -370,9 +383,10 @@ class Scorer:
     def __init__(self, rules: dict) -> None:
         self.rules = rules
         horizon = rules["state"]["horizon_s"]
-        self.detectors = [DETECTORS[name](cfg | {"max_devices": rules["state"]["max_devices"]},
-                                          horizon)
-                          for name, cfg in rules["detectors"].items()]
+        self.detectors = [
+            DETECTORS[name](cfg | {"max_devices": rules["state"]["max_devices"]}, horizon)
+            for name, cfg in rules["detectors"].items()
+        ]
         self.threshold = float(rules["alert_threshold"])
         self.half_life = float(rules["risk"]["half_life_s"])
         self.dedup = int(rules["state"]["dedup_event_ids"])
@@ -381,8 +395,14 @@ class Scorer:
         """Score ``e`` and update ``state`` (the key's, owned by the caller)."""
         seen = state.setdefault("seen", [])
         if e.event_id in seen:
-            return DeadLetter(e.feed, DUPLICATE, f"event_id {e.event_id} already scored",
-                              "", e.emitted_at_ms, e.event_id)
+            return DeadLetter(
+                e.feed,
+                DUPLICATE,
+                f"event_id {e.event_id} already scored",
+                "",
+                e.emitted_at_ms,
+                e.event_id,
+            )
         seen.append(e.event_id)
         del seen[: -self.dedup]
 
@@ -406,5 +426,12 @@ class Scorer:
             risk *= 0.5 ** ((e.ts - risk_ts) / self.half_life)
         state["risk"] = (max(risk, score), max(e.ts, risk_ts))
         state["alerts"] = state.get("alerts", 0) + int(alert)
-        return Score(e, score, codes, alert, self.rules["version"], round(state["risk"][0], 4),
-                     state["alerts"])
+        return Score(
+            e,
+            score,
+            codes,
+            alert,
+            self.rules["version"],
+            round(state["risk"][0], 4),
+            state["alerts"],
+        )

@@ -137,8 +137,9 @@ def source(env, cfg: JobConfig):
         files = FileSource.for_record_stream_format(
             StreamFormat.text_line_format(), str(Path(cfg.replay_path).resolve())
         ).build()
-        return env.from_source(files, WatermarkStrategy.no_watermarks(), "replay source",
-                               Types.STRING())
+        return env.from_source(
+            files, WatermarkStrategy.no_watermarks(), "replay source", Types.STRING()
+        )
     if cfg.source in ("kafka", "kinesis"):
         require_connector(cfg.source, cfg.jars)
         from pyflink.common.serialization import SimpleStringSchema
@@ -153,16 +154,23 @@ def source(env, cfg: JobConfig):
             # A first start of the group reads from the earliest retained event;
             # after that the offsets come from the checkpoint (or the group's commits).
             start = KafkaOffsetsInitializer.committed_offsets(KafkaOffsetResetStrategy.EARLIEST)
-            kafka = (KafkaSource.builder().set_bootstrap_servers(cfg.kafka_bootstrap)
-                     .set_topics(cfg.kafka_topic).set_group_id(cfg.kafka_group)
-                     .set_starting_offsets(start)
-                     .set_value_only_deserializer(SimpleStringSchema()).build())
+            kafka = (
+                KafkaSource.builder()
+                .set_bootstrap_servers(cfg.kafka_bootstrap)
+                .set_topics(cfg.kafka_topic)
+                .set_group_id(cfg.kafka_group)
+                .set_starting_offsets(start)
+                .set_value_only_deserializer(SimpleStringSchema())
+                .build()
+            )
             return env.from_source(kafka, WatermarkStrategy.no_watermarks(), "kafka source")
         from pyflink.datastream.connectors.kinesis import FlinkKinesisConsumer
 
-        consumer = FlinkKinesisConsumer(cfg.kinesis_stream, SimpleStringSchema(),
-                                        {"aws.region": cfg.kinesis_region,
-                                         "flink.stream.initpos": "LATEST"})
+        consumer = FlinkKinesisConsumer(
+            cfg.kinesis_stream,
+            SimpleStringSchema(),
+            {"aws.region": cfg.kinesis_region, "flink.stream.initpos": "LATEST"},
+        )
         return env.add_source(consumer, "kinesis source")
     raise ValueError(f"unknown source {cfg.source!r}: socket, replay, kafka or kinesis")
 
@@ -235,7 +243,9 @@ class DetectAndScore(_keyed_process_function()):
         self.scorer = Scorer(rules)
         self.baselines = BaselineStore(
             redis.Redis.from_url(self.cfg.redis_url, socket_timeout=2),
-            rules["baseline"]["refresh_s"], rules["baseline"]["cache_size"])
+            rules["baseline"]["refresh_s"],
+            rules["baseline"]["cache_size"],
+        )
         descriptor = ValueStateDescriptor("key_state", Types.PICKLED_BYTE_ARRAY())
         # A key silent for longer than the horizon has nothing left to remember.
         ttl = StateTtlConfig.new_builder(Time.seconds(int(rules["state"]["horizon_s"]))).build()
@@ -267,10 +277,10 @@ class WriteToRedis(_map_function()):
         from streaming.sink import RedisSink
 
         if not logging.getLogger().handlers:  # the JVM's embedded interpreter logs to stderr
-            logging.basicConfig(level=logging.INFO,
-                                format="%(asctime)s %(name)s %(message)s")
-        self.sink = RedisSink(self.cfg.redis_url, self.cfg.run_id,
-                              warmup_s=self.cfg.latency_warmup_s)
+            logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        self.sink = RedisSink(
+            self.cfg.redis_url, self.cfg.run_id, warmup_s=self.cfg.latency_warmup_s
+        )
         metrics = runtime_context.get_metrics_group()
         self.counters = {n: metrics.counter(n) for n in ("scored", "alerts", "deadletters")}
         self.latency_metric = metrics.distribution("latency_ms")
@@ -291,11 +301,18 @@ class WriteToRedis(_map_function()):
         if getattr(self, "sink", None) is None:
             return
         s = self.sink.latency.summary()
-        log.info("sink: in %d scored, %d alerts, %d dead letters, p50 %.1f ms, "
-                 "p99 %.1f ms, max %.1f ms, %d redis retries, %.1f s",
-                 self.counters["scored"].get_count(), self.counters["alerts"].get_count(),
-                 self.counters["deadletters"].get_count(), s["p50_ms"], s["p99_ms"],
-                 s["max_ms"], self.sink.retries, time.monotonic() - self.started)
+        log.info(
+            "sink: in %d scored, %d alerts, %d dead letters, p50 %.1f ms, "
+            "p99 %.1f ms, max %.1f ms, %d redis retries, %.1f s",
+            self.counters["scored"].get_count(),
+            self.counters["alerts"].get_count(),
+            self.counters["deadletters"].get_count(),
+            s["p50_ms"],
+            s["p99_ms"],
+            s["max_ms"],
+            self.sink.retries,
+            time.monotonic() - self.started,
+        )
         self.sink.close()
 
 
@@ -303,8 +320,7 @@ def discarding_sink():
     from pyflink.datastream.connectors import Sink
     from pyflink.java_gateway import get_gateway
 
-    return Sink(get_gateway().jvm.org.apache.flink.streaming.api.functions.sink.v2
-                .DiscardingSink())
+    return Sink(get_gateway().jvm.org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink())
 
 
 def build(env, cfg: JobConfig) -> None:
@@ -315,7 +331,8 @@ def build(env, cfg: JobConfig) -> None:
     events = lines.map(ParseEnvelope(cfg), output_type=Types.PICKLED_BYTE_ARRAY()).name("parse")
     keyed = events.key_by(key_of, key_type=Types.STRING())
     verdicts = keyed.process(DetectAndScore(cfg), output_type=Types.PICKLED_BYTE_ARRAY()).name(
-        "detect and score")
+        "detect and score"
+    )
     written = verdicts.map(WriteToRedis(cfg), output_type=Types.BOOLEAN()).name("redis sink")
     # The Redis writes happen in the step above; the graph still needs an end.
     written.sink_to(discarding_sink()).name("end")

@@ -65,5 +65,9 @@ class Histogram:
         return self.max
 
     def summary(self) -> dict:
-        return {"count": self.count, "p50_ms": self.percentile(50),
-                "p99_ms": self.percentile(99), "max_ms": round(self.max, 1)}
+        return {
+            "count": self.count,
+            "p50_ms": self.percentile(50),
+            "p99_ms": self.percentile(99),
+            "max_ms": round(self.max, 1),
+        }

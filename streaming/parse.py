@@ -148,8 +148,8 @@ def normalize(feed: schemas.Feed, r: dict, emitted_at_ms: int = 0) -> Event:
     elif name in ("online_banking.transfers", "mobile_app.p2p_transfers"):
         e.direction = "debit"
         e.kind = r.get("transfer_type", "p2p")
-        e.counterparty = r.get("to_account_id") or r.get("recipient_account_id") or r.get(
-            "recipient_phone"
+        e.counterparty = (
+            r.get("to_account_id") or r.get("recipient_account_id") or r.get("recipient_phone")
         )
         e.channel = "online" if name.startswith("online") else "mobile"
     elif name.endswith(".logins"):

@@ -22,8 +22,15 @@ import time
 from bankflow.simulator.live import replay
 
 
-def serve(day: str, lake: str | None, rate: float, duration: float | None,
-          host: str = "127.0.0.1", port: int = 0, accept_timeout: float = 300) -> dict:
+def serve(
+    day: str,
+    lake: str | None,
+    rate: float,
+    duration: float | None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    accept_timeout: float = 300,
+) -> dict:
     server = socket.create_server((host, port))
     print(f"live: listening on {host}:{server.getsockname()[1]}", file=sys.stderr, flush=True)
     server.settimeout(accept_timeout)
@@ -52,8 +59,9 @@ def serve(day: str, lake: str | None, rate: float, duration: float | None,
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m streaming.producer",
-                                description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python -m streaming.producer", description=__doc__.split("\n")[0]
+    )
     p.add_argument("--day", required=True)
     p.add_argument("--lake")
     p.add_argument("--rate", type=float, default=1000.0)
@@ -61,11 +69,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--accept-timeout", type=float, default=300)
     args = p.parse_args(argv)
-    s = serve(args.day, args.lake, args.rate, args.duration, port=args.port,
-              accept_timeout=args.accept_timeout)
+    s = serve(
+        args.day,
+        args.lake,
+        args.rate,
+        args.duration,
+        port=args.port,
+        accept_timeout=args.accept_timeout,
+    )
     # The same closing line as the simulator's live mode, so one reader parses both.
-    print(f"live: {s['events']} events of {s['day']} to {s['target']} in {s['seconds']:.1f} s, "
-          f"{s['events'] / max(s['seconds'], 1e-9):,.0f} events/s", file=sys.stderr, flush=True)
+    print(
+        f"live: {s['events']} events of {s['day']} to {s['target']} in {s['seconds']:.1f} s, "
+        f"{s['events'] / max(s['seconds'], 1e-9):,.0f} events/s",
+        file=sys.stderr,
+        flush=True,
+    )
     return 0
 
 

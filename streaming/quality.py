@@ -42,20 +42,31 @@ def evaluate(alerted: set[str], truth: list[dict], left_out: set[str] = frozense
             continue
         hit = instances[row["scenario"]].get(row["instance_id"], False)
         instances[row["scenario"]][row["instance_id"]] = hit or row["event_id"] in alerted
-    per = {s: {"instances": len(i), "detected": sum(i.values()),
-               "recall": sum(i.values()) / len(i) if i else float("nan")}
-           for s, i in sorted(instances.items())}
+    per = {
+        s: {
+            "instances": len(i),
+            "detected": sum(i.values()),
+            "recall": sum(i.values()) / len(i) if i else float("nan"),
+        }
+        for s, i in sorted(instances.items())
+    }
     true_alerts = len(alerted & labelled)
-    return {"scenarios": per, "alerts": len(alerted), "true_alerts": true_alerts,
-            "precision": true_alerts / len(alerted) if alerted else float("nan")}
+    return {
+        "scenarios": per,
+        "alerts": len(alerted),
+        "true_alerts": true_alerts,
+        "precision": true_alerts / len(alerted) if alerted else float("nan"),
+    }
 
 
 def report(q: dict) -> str:
     lines = [f"{'scenario':20} {'instances':>9} {'detected':>8} {'recall':>7}"]
     for s, v in q["scenarios"].items():
         lines.append(f"{s:20} {v['instances']:9d} {v['detected']:8d} {v['recall']:7.2f}")
-    lines.append(f"precision {q['precision']:.3f} ({q['true_alerts']} of {q['alerts']} alerts "
-                 "on labelled events)")
+    lines.append(
+        f"precision {q['precision']:.3f} ({q['true_alerts']} of {q['alerts']} alerts "
+        "on labelled events)"
+    )
     return "\n".join(lines)
 
 
@@ -91,8 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rules")
     args = p.parse_args(argv)
     alerted, stats = offline(args.day, args.lake, args.rules)
-    print(f"offline scoring: in {stats['in']}, dead letters {stats['deadletters']}, "
-          f"alerts {len(alerted)}, {stats['seconds']:.1f} s")
+    print(
+        f"offline scoring: in {stats['in']}, dead letters {stats['deadletters']}, "
+        f"alerts {len(alerted)}, {stats['seconds']:.1f} s"
+    )
     print(report(evaluate(alerted, labels(args.day, args.lake))))
     return 0
 

@@ -42,19 +42,37 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 class Producer:
     """The simulator's live mode (or, paced, streaming.producer) as a child process."""
 
-    def __init__(self, day: str, rate: float, duration: float | None, events: int | None,
-                 seed: int | None, lake: str | None, paced: bool = False) -> None:
+    def __init__(
+        self,
+        day: str,
+        rate: float,
+        duration: float | None,
+        events: int | None,
+        seed: int | None,
+        lake: str | None,
+        paced: bool = False,
+    ) -> None:
         module = ["streaming.producer"] if paced else ["bankflow.simulator", "live"]
-        cmd = [sys.executable, "-m", *module, "--day", day,
-               "--rate", str(rate), "--port", "0", "--accept-timeout", "300"]
+        cmd = [
+            sys.executable,
+            "-m",
+            *module,
+            "--day",
+            day,
+            "--rate",
+            str(rate),
+            "--port",
+            "0",
+            "--accept-timeout",
+            "300",
+        ]
         options = [("--duration", duration), ("--lake", lake)]
         if not paced:
             options += [("--events", events), ("--seed", seed)]
         for flag, value in options:
             if value is not None:
                 cmd += [flag, str(value)]
-        self.process = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True,
-                                        cwd=REPO_ROOT)
+        self.process = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, cwd=REPO_ROOT)
         self.lines: list[str] = []
         self.port = self._wait_port()
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -84,8 +102,9 @@ class Producer:
         for line in self.lines:
             m = re.search(r"live: (\d+) events of (.*?) to .* in ([\d.]+) s", line)
             if m:
-                stats.update(events=int(m.group(1)), days=m.group(2).split(", "),
-                             seconds=float(m.group(3)))
+                stats.update(
+                    events=int(m.group(1)), days=m.group(2).split(", "), seconds=float(m.group(3))
+                )
         return stats
 
     def stop(self) -> None:
@@ -104,8 +123,9 @@ def _stream_ids_since(client: redis.Redis, stream: str, since_ms: int) -> list[d
         start = "(" + page[-1][0]
 
 
-def summarize(redis_url: str, run_id: str, started_ms: int, days: list[str],
-              lake: str | None) -> dict:
+def summarize(
+    redis_url: str, run_id: str, started_ms: int, days: list[str], lake: str | None
+) -> dict:
     """What the run scored, alerted and dead-lettered; quality; latency."""
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     run_hash = client.hgetall(f"bank:fraud:latency:{run_id}")
@@ -115,9 +135,14 @@ def summarize(redis_url: str, run_id: str, started_ms: int, days: list[str],
     reasons: dict[str, int] = {}
     for d in dead:
         reasons[d["reason"]] = reasons.get(d["reason"], 0) + 1
-    out = {"run_id": run_id, "scored": int(run_hash.get("scored", 0)),
-           "alerts": len(alerts), "deadletters": len(dead),
-           "deadletter_reasons": dict(sorted(reasons.items())), "latency": hist.summary()}
+    out = {
+        "run_id": run_id,
+        "scored": int(run_hash.get("scored", 0)),
+        "alerts": len(alerts),
+        "deadletters": len(dead),
+        "deadletter_reasons": dict(sorted(reasons.items())),
+        "latency": hist.summary(),
+    }
 
     # Quality over the instances the run streamed whole: every labelled event scored.
     truth = []
@@ -131,8 +156,11 @@ def summarize(redis_url: str, run_id: str, started_ms: int, days: list[str],
             for row in truth:
                 p.exists(f"bank:fraud:score:{row['event_id']}")
             scored = p.execute()
-        unscored = {r["instance_id"] for r, s in zip(truth, scored, strict=True) if not s
-                    and schema_scored(r["feed"])}
+        unscored = {
+            r["instance_id"]
+            for r, s in zip(truth, scored, strict=True)
+            if not s and schema_scored(r["feed"])
+        }
         out["quality"] = quality.evaluate({a["event_id"] for a in alerts}, truth, unscored)
         out["quality"]["instances_not_streamed_whole"] = len(unscored)
     client.close()
@@ -148,45 +176,60 @@ def schema_scored(feed: str) -> bool:
 def print_summary(s: dict, producer: dict | None, seconds: float) -> None:
     lat = s["latency"]
     sent = producer.get("events") if producer else None
-    print(f"stream: {sent if sent is not None else '?'} events in, {s['scored']} scored, "
-          f"{s['alerts']} alerts, {s['deadletters']} dead letters, {seconds:.1f} s")
+    print(
+        f"stream: {sent if sent is not None else '?'} events in, {s['scored']} scored, "
+        f"{s['alerts']} alerts, {s['deadletters']} dead letters, {seconds:.1f} s"
+    )
     if s["deadletter_reasons"]:
         print("dead letters: " + ", ".join(f"{k} {v}" for k, v in s["deadletter_reasons"].items()))
-    print(f"latency (emitted -> readable in Redis): p50 {lat['p50_ms']:.1f} ms, "
-          f"p99 {lat['p99_ms']:.1f} ms, max {lat['max_ms']:.1f} ms over {lat['count']} events")
+    print(
+        f"latency (emitted -> readable in Redis): p50 {lat['p50_ms']:.1f} ms, "
+        f"p99 {lat['p99_ms']:.1f} ms, max {lat['max_ms']:.1f} ms over {lat['count']} events"
+    )
     if "quality" in s:
         q = s["quality"]
         print(quality.report(q))
         if q["instances_not_streamed_whole"]:
-            print(f"({q['instances_not_streamed_whole']} instances not streamed whole "
-                  "are left out of recall)")
+            print(
+                f"({q['instances_not_streamed_whole']} instances not streamed whole "
+                "are left out of recall)"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m streaming.run",
-                                description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m streaming.run", description=__doc__.split("\n")[0])
     p.add_argument("--day", required=True)
     p.add_argument("--rate", type=float, default=200.0)
-    p.add_argument("--duration", type=float, default=60.0,
-                   help="seconds to stream; 0 streams the whole day once")
+    p.add_argument(
+        "--duration",
+        type=float,
+        default=60.0,
+        help="seconds to stream; 0 streams the whole day once",
+    )
     p.add_argument("--events", type=int)
     p.add_argument("--seed", type=int)
     p.add_argument("--lake", default=os.environ.get("BANK_LAKE_ROOT"))
     p.add_argument("--redis-url", default=os.environ.get("BANK_REDIS_URL"))
     p.add_argument("--engine", choices=("flink", "python"), default="flink")
-    p.add_argument("--source", choices=("socket", "replay", "kafka", "kinesis"),
-                   default="socket")
+    p.add_argument("--source", choices=("socket", "replay", "kafka", "kinesis"), default="socket")
     p.add_argument("--jar", action="append", default=[], help="connector jar URL (repeatable)")
     p.add_argument("--rules")
     p.add_argument("--checkpoint-dir")
     p.add_argument("--resume-from")
-    p.add_argument("--warmup", type=float, default=0.0,
-                   help="seconds at the start of the stream left out of the latency figures")
+    p.add_argument(
+        "--warmup",
+        type=float,
+        default=0.0,
+        help="seconds at the start of the stream left out of the latency figures",
+    )
     p.add_argument("--run-id")
     p.add_argument("--json", help="also write the summary as JSON here")
-    p.add_argument("--paced-producer", action="store_true",
-                   help="send with streaming.producer (one line per send, stamped at the "
-                        "send) instead of the simulator's live mode; the day must be landed")
+    p.add_argument(
+        "--paced-producer",
+        action="store_true",
+        help="send with streaming.producer (one line per send, stamped at the "
+        "send) instead of the simulator's live mode; the day must be landed",
+    )
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
@@ -204,22 +247,37 @@ def main(argv: list[str] | None = None) -> int:
     started_ms = int(time.time() * 1000) - 1
     try:
         if args.source == "socket":
-            producer = Producer(args.day, args.rate, args.duration or None, args.events,
-                                args.seed, args.lake, args.paced_producer)
+            producer = Producer(
+                args.day,
+                args.rate,
+                args.duration or None,
+                args.events,
+                args.seed,
+                args.lake,
+                args.paced_producer,
+            )
         if args.engine == "python":
             if args.source != "socket":
                 p.error("the plain-Python engine reads the socket source only")
             from streaming.consumer import Consumer
 
             Consumer(redis_url, args.day, args.rules, run_id, args.warmup).run_socket(
-                "127.0.0.1", producer.port)
+                "127.0.0.1", producer.port
+            )
         else:
             from streaming.job import JobConfig, run
 
-            cfg = JobConfig(redis_url=redis_url, source=args.source, day=args.day,
-                            rules_path=args.rules, run_id=run_id, jars=args.jar,
-                            checkpoint_dir=checkpoint_dir, resume_from=args.resume_from,
-                            latency_warmup_s=args.warmup)
+            cfg = JobConfig(
+                redis_url=redis_url,
+                source=args.source,
+                day=args.day,
+                rules_path=args.rules,
+                run_id=run_id,
+                jars=args.jar,
+                checkpoint_dir=checkpoint_dir,
+                resume_from=args.resume_from,
+                latency_warmup_s=args.warmup,
+            )
             if producer:
                 cfg.port = producer.port
             if args.source == "replay":
@@ -227,8 +285,7 @@ def main(argv: list[str] | None = None) -> int:
 
                 cfg.replay_path = os.path.join(checkpoint_dir, "replay", "envelopes.jsonl")
                 n = write(args.day, cfg.replay_path, args.lake)
-                log.info("replay: %d envelopes of %s written to %s", n, args.day,
-                         cfg.replay_path)
+                log.info("replay: %d envelopes of %s written to %s", n, args.day, cfg.replay_path)
             run(cfg)
         stats = producer.finish() if producer else None
         days = (stats or {}).get("days") or [args.day]

@@ -88,10 +88,17 @@ def _flat(fields: dict) -> list[str]:
 
 
 class RedisSink:
-    def __init__(self, url: str, run_id: str = "local", retry_for_s: float = 60.0,
-                 flush_every_s: float = 0.5, warmup_s: float = 0.0) -> None:
-        self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2,
-                                           health_check_interval=0)
+    def __init__(
+        self,
+        url: str,
+        run_id: str = "local",
+        retry_for_s: float = 60.0,
+        flush_every_s: float = 0.5,
+        warmup_s: float = 0.0,
+    ) -> None:
+        self.client = redis.Redis.from_url(
+            url, socket_timeout=5, socket_connect_timeout=2, health_check_interval=0
+        )
         self.append_once = self.client.register_script(APPEND_ONCE)
         self.write_verdict = self.client.register_script(WRITE_VERDICT)
         self.run_id = run_id
@@ -160,36 +167,87 @@ class RedisSink:
 
     def _write_one(self, item: Score | DeadLetter, scored_at: int) -> None:
         if isinstance(item, DeadLetter):
-            digest = hashlib.sha1(f"{item.feed}\n{item.reason}\n{item.raw}\n{item.event_id}"
-                                  .encode()).hexdigest()
-            fields = {"feed": item.feed, "reason": item.reason, "detail": item.detail,
-                      "raw": item.raw, "event_id": item.event_id, "emitted_at_ms":
-                      item.emitted_at_ms}
-            self.append_once(keys=[f"bank:fraud:deadlettered:{digest}", DEADLETTER_STREAM],
-                             args=[SCORE_TTL_S, DEADLETTER_MAXLEN, *_flat(fields)])
+            digest = hashlib.sha1(
+                f"{item.feed}\n{item.reason}\n{item.raw}\n{item.event_id}".encode()
+            ).hexdigest()
+            fields = {
+                "feed": item.feed,
+                "reason": item.reason,
+                "detail": item.detail,
+                "raw": item.raw,
+                "event_id": item.event_id,
+                "emitted_at_ms": item.emitted_at_ms,
+            }
+            self.append_once(
+                keys=[f"bank:fraud:deadlettered:{digest}", DEADLETTER_STREAM],
+                args=[SCORE_TTL_S, DEADLETTER_MAXLEN, *_flat(fields)],
+            )
             return
         e = item.event
         reasons = json.dumps(item.reasons)
-        score = _flat({
-            "score": item.score, "reasons": reasons, "rule_version": item.rule_version,
-            "feed": e.feed, "customer_id": e.customer_id, "account_id": e.account_id,
-            "event_at": e.event_at, "emitted_at_ms": e.emitted_at_ms, "scored_at_ms": scored_at,
-            "alert": int(item.alert),
-        })
-        risk = _flat({
-            "risk": item.risk, "last_event_id": e.event_id, "last_score": item.score,
-            "updated_at_ms": scored_at, "alerts": item.alerts_on_key,
-        }) if e.account_id else []
-        alert = _flat({
-            "event_id": e.event_id, "score": item.score, "reasons": reasons,
-            "customer_id": e.customer_id, "account_id": e.account_id, "feed": e.feed,
-            "event_at": e.event_at, "rule_version": item.rule_version, "scored_at_ms": scored_at,
-        }) if item.alert else []
+        score = _flat(
+            {
+                "score": item.score,
+                "reasons": reasons,
+                "rule_version": item.rule_version,
+                "feed": e.feed,
+                "customer_id": e.customer_id,
+                "account_id": e.account_id,
+                "event_at": e.event_at,
+                "emitted_at_ms": e.emitted_at_ms,
+                "scored_at_ms": scored_at,
+                "alert": int(item.alert),
+            }
+        )
+        risk = (
+            _flat(
+                {
+                    "risk": item.risk,
+                    "last_event_id": e.event_id,
+                    "last_score": item.score,
+                    "updated_at_ms": scored_at,
+                    "alerts": item.alerts_on_key,
+                }
+            )
+            if e.account_id
+            else []
+        )
+        alert = (
+            _flat(
+                {
+                    "event_id": e.event_id,
+                    "score": item.score,
+                    "reasons": reasons,
+                    "customer_id": e.customer_id,
+                    "account_id": e.account_id,
+                    "feed": e.feed,
+                    "event_at": e.event_at,
+                    "rule_version": item.rule_version,
+                    "scored_at_ms": scored_at,
+                }
+            )
+            if item.alert
+            else []
+        )
         self.write_verdict(
-            keys=[f"bank:fraud:score:{e.event_id}", f"bank:fraud:risk:{e.account_id}",
-                  f"bank:fraud:alerted:{e.event_id}", ALERTS_STREAM],
-            args=[SCORE_TTL_S, RISK_TTL_S, ALERTS_MAXLEN, len(score), *score, len(risk), *risk,
-                  len(alert), *alert])
+            keys=[
+                f"bank:fraud:score:{e.event_id}",
+                f"bank:fraud:risk:{e.account_id}",
+                f"bank:fraud:alerted:{e.event_id}",
+                ALERTS_STREAM,
+            ],
+            args=[
+                SCORE_TTL_S,
+                RISK_TTL_S,
+                ALERTS_MAXLEN,
+                len(score),
+                *score,
+                len(risk),
+                *risk,
+                len(alert),
+                *alert,
+            ],
+        )
 
     def _execute(self, build) -> None:
         """Run the commands ``build`` queues in one pipeline, retrying while Redis is away."""

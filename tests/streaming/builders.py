@@ -28,8 +28,15 @@ def at(seconds: float) -> str:
 def _default(f: schemas.Field):
     if f.values:
         return f.values[0]
-    return {"string": f"{f.name}-x", "integer": 1, "decimal": 10.0, "double": 1.0,
-            "boolean": False, "date": DAY, "timestamp": at(0)}[f.type]
+    return {
+        "string": f"{f.name}-x",
+        "integer": 1,
+        "decimal": 10.0,
+        "double": 1.0,
+        "boolean": False,
+        "date": DAY,
+        "timestamp": at(0),
+    }[f.type]
 
 
 def record(feed: str, t: float = 0, **fields) -> dict:
@@ -43,23 +50,31 @@ def record(feed: str, t: float = 0, **fields) -> dict:
 
 def envelope(feed: str, value: dict | str, emitted_at_ms: int | None = None) -> str:
     line = value if isinstance(value, str) else json.dumps(value)
-    return json.dumps({"feed": feed, "emitted_at_ms": emitted_at_ms or int(time.time() * 1000),
-                       "value": line})
+    return json.dumps(
+        {"feed": feed, "emitted_at_ms": emitted_at_ms or int(time.time() * 1000), "value": line}
+    )
 
 
 def posting(t: float, account: str, amount: float, **kw) -> dict:
     kw.setdefault("direction", "debit")
     kw.setdefault("transaction_type", "card_purchase")
     kw.setdefault("channel", "card_not_present")
-    return record("core_banking.postings", t, account_id=account, amount=amount,
-                  balance_after=1000.0, **kw)
+    return record(
+        "core_banking.postings", t, account_id=account, amount=amount, balance_after=1000.0, **kw
+    )
 
 
 def login(t: float, customer: str, outcome: str = "success", **kw) -> dict:
     if outcome == "failure":
         kw.setdefault("failure_reason", "bad_password")
-    return record("online_banking.logins", t, customer_id=customer, outcome=outcome,
-                  ip_address=kw.pop("ip", "10.0.0.1"), **kw)
+    return record(
+        "online_banking.logins",
+        t,
+        customer_id=customer,
+        outcome=outcome,
+        ip_address=kw.pop("ip", "10.0.0.1"),
+        **kw,
+    )
 
 
 def payee(t: float, customer: str, **kw) -> dict:
@@ -68,6 +83,12 @@ def payee(t: float, customer: str, **kw) -> dict:
 
 def transfer(t: float, customer: str, amount: float, **kw) -> dict:
     kw.setdefault("transfer_type", "external")
-    return record("online_banking.transfers", t, customer_id=customer, amount=amount,
-                  from_account_id=kw.pop("account", f"acc-{customer}"),
-                  ip_address=kw.pop("ip", "10.0.0.1"), **kw)
+    return record(
+        "online_banking.transfers",
+        t,
+        customer_id=customer,
+        amount=amount,
+        from_account_id=kw.pop("account", f"acc-{customer}"),
+        ip_address=kw.pop("ip", "10.0.0.1"),
+        **kw,
+    )

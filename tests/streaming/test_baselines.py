@@ -13,12 +13,22 @@ from tests.streaming.builders import DAY, envelope, posting, record
 
 
 def publish(client: redis.Redis, version: str = DAY) -> None:
-    client.hset(f"bank:baseline:{version}:cus-1", mapping={
-        "typical_amount": 40.0, "amount_p95": 120.0, "usual_devices": json.dumps(["dev-1"]),
-        "usual_countries": json.dumps(["DE"]), "home_lat": 48.5, "home_lon": 12.1,
-        "segment": "mass_market"})
-    client.hset(f"bank:account:{version}:acc-1", mapping={"customer_id": "cus-1",
-                                                         "account_type": "checking"})
+    client.hset(
+        f"bank:baseline:{version}:cus-1",
+        mapping={
+            "typical_amount": 40.0,
+            "amount_p95": 120.0,
+            "usual_devices": json.dumps(["dev-1"]),
+            "usual_countries": json.dumps(["DE"]),
+            "home_lat": 48.5,
+            "home_lon": 12.1,
+            "segment": "mass_market",
+        },
+    )
+    client.hset(
+        f"bank:account:{version}:acc-1",
+        mapping={"customer_id": "cus-1", "account_type": "checking"},
+    )
     client.set("bank:nightly:current", version)
 
 
@@ -45,14 +55,19 @@ def test_consumer_scores_against_the_published_baseline(redis_url):
     c = Consumer(redis_url, DAY)
     usual = posting(0, "acc-1", 100.0)
     large = posting(60, "acc-1", 361.0)  # above 3 x p95 = 360
-    login = record("mobile_app.logins", 120, customer_id="cus-1", device_id="dev-9",
-                   ip_address="10.0.0.1")
-    for r, feed in ((usual, "core_banking.postings"), (large, "core_banking.postings"),
-                    (login, "mobile_app.logins")):
+    login = record(
+        "mobile_app.logins", 120, customer_id="cus-1", device_id="dev-9", ip_address="10.0.0.1"
+    )
+    for r, feed in (
+        (usual, "core_banking.postings"),
+        (large, "core_banking.postings"),
+        (login, "mobile_app.logins"),
+    ):
         c.handle(envelope(feed, r))
-    reasons = {r["event_id"]: json.loads(client.hget(f"bank:fraud:score:{r['event_id']}",
-                                                     "reasons"))
-               for r in (usual, large, login)}
+    reasons = {
+        r["event_id"]: json.loads(client.hget(f"bank:fraud:score:{r['event_id']}", "reasons"))
+        for r in (usual, large, login)
+    }
     assert reasons[usual["event_id"]] == []
     assert reasons[large["event_id"]] == ["amount_above_baseline"]
     assert reasons[login["event_id"]] == ["new_device"]

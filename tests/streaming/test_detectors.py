@@ -51,12 +51,15 @@ def test_velocity_counts_an_out_of_order_event_where_it_belongs():
     window = D["velocity"]["window_s"]
     # n debits inside the window, then one from long before it arrives late:
     # it is outside the window of the others and must not push them over.
-    late = run([posting(10_000 + i, "a1", 5.0) for i in range(n)]
-               + [posting(10_000 - 2 * window, "a1", 5.0)])
+    late = run(
+        [posting(10_000 + i, "a1", 5.0) for i in range(n)]
+        + [posting(10_000 - 2 * window, "a1", 5.0)]
+    )
     assert not any("velocity_count" in r for r in reasons(late))
     # The same late event inside the window does count.
-    inside = run([posting(10_000 + i, "a1", 5.0) for i in range(n)]
-                 + [posting(10_000 - 1, "a1", 5.0)])
+    inside = run(
+        [posting(10_000 + i, "a1", 5.0) for i in range(n)] + [posting(10_000 - 1, "a1", 5.0)]
+    )
     assert "velocity_count" in inside[-1].reasons
 
 
@@ -77,8 +80,9 @@ def test_first_event_without_baseline_says_so_and_uses_the_absolute_amount():
 
 def test_new_device_needs_history_or_a_baseline():
     def r(t, dev):
-        return record("mobile_app.logins", t, customer_id="c1", device_id=dev,
-                      ip_address="10.0.0.1")
+        return record(
+            "mobile_app.logins", t, customer_id="c1", device_id=dev, ip_address="10.0.0.1"
+        )
 
     no_history = run([r(0, "d1")], feed="mobile_app.logins")[0]
     assert "new_device" not in no_history.reasons
@@ -154,23 +158,44 @@ def test_card_testing_probes_then_a_large_charge():
 
 def test_mule_inbound_then_cash_out():
     c = D["mule"]
-    credits = [posting(i * 60, "a1", 400.0, direction="credit", transaction_type="transfer_in",
-                       channel="online") for i in range(c["min_credits"])]
+    credits = [
+        posting(
+            i * 60,
+            "a1",
+            400.0,
+            direction="credit",
+            transaction_type="transfer_in",
+            channel="online",
+        )
+        for i in range(c["min_credits"])
+    ]
     total = 400.0 * c["min_credits"]
-    out = posting(3600, "a1", total * c["cashout_fraction"], transaction_type="transfer_out",
-                  channel="online")
+    out = posting(
+        3600, "a1", total * c["cashout_fraction"], transaction_type="transfer_out", channel="online"
+    )
     s = run(credits + [out])
     assert "mule_inbound" in s[c["min_credits"] - 1].reasons
     assert "mule_cashout" in s[-1].reasons and s[-1].alert
-    small = posting(3600, "a1", total * c["cashout_fraction"] - 0.01,
-                    transaction_type="transfer_out", channel="online")
+    small = posting(
+        3600,
+        "a1",
+        total * c["cashout_fraction"] - 0.01,
+        transaction_type="transfer_out",
+        channel="online",
+    )
     assert "mule_cashout" not in run(credits + [small])[-1].reasons
     # One alert per wave of credits: the next debit is not a second cash-out.
-    again = run(credits + [out, posting(3700, "a1", 20.0, transaction_type="p2p_out",
-                                        channel="mobile")])
+    again = run(
+        credits + [out, posting(3700, "a1", 20.0, transaction_type="p2p_out", channel="mobile")]
+    )
     assert "mule_cashout" not in again[-1].reasons
-    slow = posting((c["min_credits"] - 1) * 60 + c["cashout_within_s"] + 1, "a1", total,
-                   transaction_type="transfer_out", channel="online")
+    slow = posting(
+        (c["min_credits"] - 1) * 60 + c["cashout_within_s"] + 1,
+        "a1",
+        total,
+        transaction_type="transfer_out",
+        channel="online",
+    )
     assert "mule_cashout" not in run(credits + [slow])[-1].reasons
 
 
@@ -184,8 +209,9 @@ def test_a_redelivered_event_is_not_scored_twice():
 
 def test_rules_file_is_checked(tmp_path):
     bad = tmp_path / "rules.yml"
-    bad.write_text("version: x\nalert_threshold: 0.5\nrisk: {}\nstate: {}\n"
-                   "detectors: {telepathy: {}}\n")
+    bad.write_text(
+        "version: x\nalert_threshold: 0.5\nrisk: {}\nstate: {}\ndetectors: {telepathy: {}}\n"
+    )
     with pytest.raises(ValueError, match="telepathy"):
         load_rules(bad)
 
@@ -197,8 +223,10 @@ def test_the_delivery_day_follows_the_stream_past_midnight():
     from tests.streaming.builders import envelope
 
     p = Parser(date(2026, 11, 2))
-    line = lambda at: envelope("core_banking.postings",  # noqa: E731
-                               posting(0, "a1", 5.0) | {"event_at": at})
+
+    def line(at: str) -> str:
+        return envelope("core_banking.postings", posting(0, "a1", 5.0) | {"event_at": at})
+
     assert isinstance(p(line("2026-11-02T23:59:00Z")), Event)
     assert p(line("2026-11-05T10:00:00Z")).reason == "future_timestamp"
     assert isinstance(p(line("2026-11-03T00:00:10Z")), Event)  # the next day begins
@@ -210,9 +238,15 @@ def test_the_delivery_day_follows_the_stream_past_midnight():
 def test_quality_counts_instances_and_alerts():
     from streaming.quality import evaluate
 
-    truth = [{"event_id": e, "scenario": s, "instance_id": i} for e, s, i in (
-        ("e1", "card_testing", "CT-1"), ("e2", "card_testing", "CT-1"),
-        ("e3", "card_testing", "CT-2"), ("e4", "mule_account", "MU-1"))]
+    truth = [
+        {"event_id": e, "scenario": s, "instance_id": i}
+        for e, s, i in (
+            ("e1", "card_testing", "CT-1"),
+            ("e2", "card_testing", "CT-1"),
+            ("e3", "card_testing", "CT-2"),
+            ("e4", "mule_account", "MU-1"),
+        )
+    ]
     q = evaluate({"e2", "e4", "x9"}, truth)
     assert q["scenarios"]["card_testing"] == {"instances": 2, "detected": 1, "recall": 0.5}
     assert q["scenarios"]["mule_account"]["recall"] == 1.0

@@ -49,8 +49,15 @@ def check_against_truth(client: redis.Redis, s: test_stream.Stream) -> None:
 def test_job_scores_a_stream_end_to_end(serve, redis_url, tmp_path):
     s = test_stream.build()
     server = serve(s.lines, pace_s=0.002)
-    run(JobConfig(redis_url=redis_url, port=server.port, day=DAY, run_id="e2e",
-                  checkpoint_dir=str(tmp_path / "chk")))
+    run(
+        JobConfig(
+            redis_url=redis_url,
+            port=server.port,
+            day=DAY,
+            run_id="e2e",
+            checkpoint_dir=str(tmp_path / "chk"),
+        )
+    )
     server.join()
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     check_against_truth(client, s)
@@ -75,7 +82,8 @@ def test_job_scores_a_stream_end_to_end(serve, redis_url, tmp_path):
     server.join()
     mine, theirs = scores(client), scores(redis.Redis.from_url(other, decode_responses=True))
     assert {k: (v["score"], v["reasons"]) for k, v in mine.items()} == {
-        k: (v["score"], v["reasons"]) for k, v in theirs.items()}
+        k: (v["score"], v["reasons"]) for k, v in theirs.items()
+    }
 
 
 def test_restart_from_a_checkpoint_loses_no_score_and_doubles_no_alert(redis_url, tmp_path):
@@ -87,13 +95,26 @@ def test_restart_from_a_checkpoint_loses_no_score_and_doubles_no_alert(redis_url
     # Slow the parse a little so that checkpoints (every 200 ms) complete
     # while the stream runs; the drill fails the job from two thirds of the way
     # in, once a checkpoint is complete.
-    run(JobConfig(redis_url=redis_url, source="replay", replay_path=str(replay), day=DAY,
-                  run_id="drill", checkpoint_dir=str(tmp_path / "chk"),
-                  checkpoint_interval_ms=200, drill_fail_at=len(s.lines) * 2 // 3,
-                  drill_marker=str(marker), drill_pause_ms=15))
+    run(
+        JobConfig(
+            redis_url=redis_url,
+            source="replay",
+            replay_path=str(replay),
+            day=DAY,
+            run_id="drill",
+            checkpoint_dir=str(tmp_path / "chk"),
+            checkpoint_interval_ms=200,
+            drill_fail_at=len(s.lines) * 2 // 3,
+            drill_marker=str(marker),
+            drill_pause_ms=15,
+        )
+    )
     assert marker.exists(), "the drill did not fail the job"
-    after = [int(line.rsplit(" ", 1)[1]) for line in marker.read_text().splitlines()
-             if line.startswith("read after restart")]
+    after = [
+        int(line.rsplit(" ", 1)[1])
+        for line in marker.read_text().splitlines()
+        if line.startswith("read after restart")
+    ]
     assert after and 0 < after[-1] < len(s.lines), f"did not resume from a checkpoint: {after}"
     check_against_truth(redis.Redis.from_url(redis_url, decode_responses=True), s)
 
@@ -116,8 +137,9 @@ def test_redis_outage_is_retried_and_no_score_is_lost(serve, redis_server, redis
         elif i == len(s.lines) // 3 + 1:
             time.sleep(3)  # the job keeps receiving nothing; its last write is stuck
             # The same server, same port, same password: back after a few seconds.
-            redis_server.process = subprocess.Popen([server_binary(), str(conf)],
-                                                    stdout=subprocess.DEVNULL)
+            redis_server.process = subprocess.Popen(
+                [server_binary(), str(conf)], stdout=subprocess.DEVNULL
+            )
             client = redis.Redis.from_url(redis_url)
             for _ in range(100):
                 try:
@@ -127,23 +149,31 @@ def test_redis_outage_is_retried_and_no_score_is_lost(serve, redis_server, redis
                     time.sleep(0.05)
 
     server = serve(s.lines, pace_s=0.003, on_line=outage)
-    run(JobConfig(redis_url=redis_url, port=server.port, day=DAY, run_id="outage",
-                  checkpoint_dir=str(tmp_path / "chk")))
+    run(
+        JobConfig(
+            redis_url=redis_url,
+            port=server.port,
+            day=DAY,
+            run_id="outage",
+            checkpoint_dir=str(tmp_path / "chk"),
+        )
+    )
     server.join()
     assert "down_at" in state
     # The server kept nothing through the restart (save ''), so what is in it
     # now was written after the outage: check the events from the outage on.
     client = redis.Redis.from_url(redis_url, decode_responses=True)
     got = scores(client)
-    after = [event_id(line) for line in s.lines[len(s.lines) // 3:]]
+    after = [event_id(line) for line in s.lines[len(s.lines) // 3 :]]
     missing = [e for e in after if e in s.good and e not in got]
     assert not missing, f"scores lost in the outage: {missing[:5]}"
     # A write was held through the outage and retried, not dropped.
     assert float(client.hget("bank:fraud:latency:outage", "max")) >= 2000
 
 
-@pytest.mark.parametrize("kind,jar", [("kafka", "flink-sql-connector-kafka"),
-                                      ("kinesis", "flink-sql-connector-kinesis")])
+@pytest.mark.parametrize(
+    "kind,jar", [("kafka", "flink-sql-connector-kafka"), ("kinesis", "flink-sql-connector-kinesis")]
+)
 def test_production_sources_without_their_jar_stop_with_a_clear_message(kind, jar, redis_url):
     with pytest.raises(ConnectorMissing) as caught:
         run(JobConfig(redis_url=redis_url, source=kind, jars=[]))

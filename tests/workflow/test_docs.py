@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.workflow.conftest import MAKE_VENV, REPO
+from tests.workflow.conftest import MAKE_VENV
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
