@@ -63,19 +63,25 @@ lock: ## re-resolve requirements/*.lock from requirements/*.in
 # --- the local Redis server ---------------------------------------------------
 
 redis-start: $(VENV)/.done
-	@$(PY) -m bankflow.redis_local start --dir $(RUN)/redis > /dev/null
+	@$(PY) -m bankflow.redis_local start --dir $(CURDIR)/$(RUN)/redis > /dev/null
 
 redis-stop:
-	@test ! -x $(PY) || $(PY) -m bankflow.redis_local stop --dir $(RUN)/redis
+	@test ! -x $(PY) || $(PY) -m bankflow.redis_local stop --dir $(CURDIR)/$(RUN)/redis
 
 # --- the main job and the tests -------------------------------------------------
 
 DAY ?= 2026-11-02
 EVENTS ?= 200000
 
-demo: setup ## simulate a bank day, land it in bronze (local defaults)
-	$(PY) -m bankflow.simulator generate --day $(DAY) --events $(EVENTS)
-	$(PY) -m bankflow.bronze --day $(DAY)
+# The demo: the nightly DAG for DAY (simulate, bronze, dbt, publish), its
+# summary, then the real-time path scoring DAY's stream against the baselines
+# the night published. The local Redis is stopped however the run ends.
+demo: setup ## one bank day end to end: the nightly DAG, then the fraud path on its baselines
+	@mkdir -p $(RUN); trap '$(MAKE) -s redis-stop' EXIT; \
+	  $(MAKE) -s nightly DAY=$(DAY) EVENTS=$(EVENTS) > $(RUN)/nightly.log 2>&1 \
+	    || { tail -n 40 $(RUN)/nightly.log; $(PY) -m bankflow.demo --day $(DAY); exit 1; }; \
+	  $(PY) -m bankflow.demo --day $(DAY) && \
+	  $(MAKE) -s stream DAY=$(DAY) RATE=$(or $(RATE),200) DURATION=$(or $(DURATION),60)
 
 test: setup ## run every test
 	$(PY) -m pytest tests --ignore=tests/streaming

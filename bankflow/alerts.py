@@ -27,14 +27,26 @@ from bankflow import lake as lake_paths
 
 STREAM = "bank:fraud:alerts"
 PAGE = 10_000
-COLUMNS = ("event_id", "feed", "customer_id", "account_id", "score", "reasons",
-           "rule_version", "event_at", "scored_at")
+COLUMNS = (
+    "event_id",
+    "feed",
+    "customer_id",
+    "account_id",
+    "score",
+    "reasons",
+    "rule_version",
+    "event_at",
+    "scored_at",
+)
 
 
 def _row(fields: dict[str, str]) -> dict:
     scored_ms = fields.get("scored_at_ms")
-    scored_at = (datetime.fromtimestamp(int(scored_ms) / 1000, UTC)
-                 .strftime("%Y-%m-%dT%H:%M:%S.%fZ") if scored_ms else None)
+    scored_at = (
+        datetime.fromtimestamp(int(scored_ms) / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        if scored_ms
+        else None
+    )
     return {
         "event_id": fields["event_id"],
         "feed": fields.get("feed") or None,
@@ -55,8 +67,12 @@ def read_alerts(client, day: str) -> list[dict]:
     while True:
         page = client.xrange(STREAM, min=start, max="+", count=PAGE)
         for _, raw in page:
-            fields = {(k.decode() if isinstance(k, bytes) else k):
-                      (v.decode() if isinstance(v, bytes) else v) for k, v in raw.items()}
+            fields = {
+                (k.decode() if isinstance(k, bytes) else k): (
+                    v.decode() if isinstance(v, bytes) else v
+                )
+                for k, v in raw.items()
+            }
             if (fields.get("event_at") or "").startswith(day) and "event_id" in fields:
                 by_event.setdefault(fields["event_id"], _row(fields))
         if len(page) < PAGE:
@@ -90,8 +106,9 @@ def land_alerts(redis_url: str, day: date | str, lake: str | None = None) -> int
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m bankflow.alerts",
-                                description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(
+        prog="python -m bankflow.alerts", description=__doc__.split("\n")[0]
+    )
     p.add_argument("--day", required=True)
     p.add_argument("--redis-url", default=os.environ.get("BANK_REDIS_URL"))
     p.add_argument("--lake")
@@ -105,8 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"alerts: landed {n} alerts of {args.day} to "
-          f"{lake_paths.alerts_file(args.day, args.lake)} in {time.monotonic() - started:.1f} s")
+    print(
+        f"alerts: landed {n} alerts of {args.day} to "
+        f"{lake_paths.alerts_file(args.day, args.lake)} in {time.monotonic() - started:.1f} s"
+    )
     return 0
 
 

@@ -85,15 +85,31 @@ SEGMENTS = Family(
     "segment",
     "customer_segments",
     "customer_id",
-    ("segment", "segment_name", "rfm_score", "recency_score", "frequency_score",
-     "monetary_score", "product_segment", "engagement_segment"),
+    (
+        "segment",
+        "segment_name",
+        "rfm_score",
+        "recency_score",
+        "frequency_score",
+        "monetary_score",
+        "product_segment",
+        "engagement_segment",
+    ),
 )
 BASELINES = Family(
     "baseline",
     "customer_baselines",
     "customer_id",
-    ("typical_amount", "amount_p95", "usual_devices", "usual_countries", "home_lat",
-     "home_lon", "active_hours", "segment"),
+    (
+        "typical_amount",
+        "amount_p95",
+        "usual_devices",
+        "usual_countries",
+        "home_lat",
+        "home_lon",
+        "active_hours",
+        "segment",
+    ),
     json_fields=("usual_devices", "usual_countries", "active_hours"),
 )
 ACCOUNTS = Family(
@@ -131,8 +147,10 @@ def connect(redis_url: str):
     import redis  # in both environments, not a dependency of the package
 
     client = redis.Redis.from_url(
-        redis_url, socket_timeout=SOCKET_TIMEOUT_SECONDS,
-        socket_connect_timeout=SOCKET_TIMEOUT_SECONDS, decode_responses=True,
+        redis_url,
+        socket_timeout=SOCKET_TIMEOUT_SECONDS,
+        socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
+        decode_responses=True,
     )
     try:
         client.ping()
@@ -209,9 +227,14 @@ class FamilyReport:
     seconds: float = 0.0
 
 
-def publish_family(client, family: Family, version: str, rows: Iterable[dict],
-                   ttl_seconds: int = DEFAULT_TTL_SECONDS,
-                   batch_size: int = DEFAULT_BATCH) -> FamilyReport:
+def publish_family(
+    client,
+    family: Family,
+    version: str,
+    rows: Iterable[dict],
+    ttl_seconds: int = DEFAULT_TTL_SECONDS,
+    batch_size: int = DEFAULT_BATCH,
+) -> FamilyReport:
     """Write one family of one version in pipelined batches, then prune leftovers."""
     started = time.monotonic()
     report = FamilyReport(family.name, family.model)
@@ -254,16 +277,26 @@ def publish_family(client, family: Family, version: str, rows: Iterable[dict],
 def _prune(client, family: Family, version: str, keep: set[str], batch_size: int) -> int:
     """Delete keys of this version whose id the night no longer holds."""
     offset = len(family.key(version, ""))
-    stale = [k for k in client.scan_iter(match=family.pattern(version), count=1000)
-             if k[offset:] not in keep]
+    stale = [
+        k
+        for k in client.scan_iter(match=family.pattern(version), count=1000)
+        if k[offset:] not in keep
+    ]
     for i in range(0, len(stale), batch_size):
-        client.delete(*stale[i:i + batch_size])
+        client.delete(*stale[i : i + batch_size])
     return len(stale)
 
 
-def publish(redis_url: str, version: str, sources: dict[str, Iterable[dict]],
-            ttl_seconds: int = DEFAULT_TTL_SECONDS, batch_size: int = DEFAULT_BATCH,
-            run_id: str = "", force_pointer: bool = False, client=None) -> dict:
+def publish(
+    redis_url: str,
+    version: str,
+    sources: dict[str, Iterable[dict]],
+    ttl_seconds: int = DEFAULT_TTL_SECONDS,
+    batch_size: int = DEFAULT_BATCH,
+    run_id: str = "",
+    force_pointer: bool = False,
+    client=None,
+) -> dict:
     """Publish every family in ``sources`` (family name -> rows) under ``version``.
 
     Returns the run's report: counts per family, whether the pointer moved,
@@ -282,34 +315,47 @@ def publish(redis_url: str, version: str, sources: dict[str, Iterable[dict]],
         reports = []
         for family in FAMILIES:
             if family.name in sources:
-                reports.append(publish_family(client, family, version, sources[family.name],
-                                              ttl_seconds, batch_size))
-                log.info("publish %s v%s: %d rows in, %d keys out, %d stale pruned, "
-                         "%d batches, %.2fs", family.name, version, reports[-1].rows,
-                         reports[-1].written, reports[-1].pruned, reports[-1].batches,
-                         reports[-1].seconds)
+                reports.append(
+                    publish_family(
+                        client, family, version, sources[family.name], ttl_seconds, batch_size
+                    )
+                )
+                log.info(
+                    "publish %s v%s: %d rows in, %d keys out, %d stale pruned, %d batches, %.2fs",
+                    family.name,
+                    version,
+                    reports[-1].rows,
+                    reports[-1].written,
+                    reports[-1].pruned,
+                    reports[-1].batches,
+                    reports[-1].seconds,
+                )
 
         counts = {r.family: r.written for r in reports}
         for family in FAMILIES:
             if family.name in counts:
-                found = sum(1 for _ in client.scan_iter(match=family.pattern(version),
-                                                         count=1000))
+                found = sum(1 for _ in client.scan_iter(match=family.pattern(version), count=1000))
                 if found != counts[family.name]:
                     raise PublishError(
                         f"bank:{family.name}:{version}:* holds {found} keys after writing "
                         f"{counts[family.name]}: another writer is publishing this version"
                     )
         published_at = datetime.now(UTC).isoformat(timespec="seconds")
-        manifest = {"version": version, "run_id": run_id, "published_at": published_at,
-                    **{f"{name}_keys": str(n) for name, n in counts.items()}}
+        manifest = {
+            "version": version,
+            "run_id": run_id,
+            "published_at": published_at,
+            **{f"{name}_keys": str(n) for name, n in counts.items()},
+        }
         pipe = client.pipeline(transaction=True)
         pipe.delete(manifest_key(version))
         pipe.hset(manifest_key(version), mapping=manifest)
         pipe.expire(manifest_key(version), ttl_seconds)
         pipe.execute()
 
-        moved = bool(client.eval(_ADVANCE_POINTER, 1, POINTER, version,
-                                 "1" if force_pointer else "0"))
+        moved = bool(
+            client.eval(_ADVANCE_POINTER, 1, POINTER, version, "1" if force_pointer else "0")
+        )
         current = client.get(POINTER)
     except (redis.ConnectionError, redis.TimeoutError) as exc:
         raise RedisUnreachable(
@@ -320,11 +366,23 @@ def publish(redis_url: str, version: str, sources: dict[str, Iterable[dict]],
         raise PublishError(f"Redis refused the publish of v{version}: {exc}") from exc
 
     seconds = round(time.monotonic() - started, 3)
-    log.info("publish v%s: pointer %s -> %s (%s), %.2fs", version, previous, current,
-             "moved" if moved else "kept: a newer night is current", seconds)
-    return {"version": version, "previous": previous, "current": current,
-            "pointer_moved": moved, "ttl_seconds": ttl_seconds, "seconds": seconds,
-            "families": [r.__dict__ for r in reports]}
+    log.info(
+        "publish v%s: pointer %s -> %s (%s), %.2fs",
+        version,
+        previous,
+        current,
+        "moved" if moved else "kept: a newer night is current",
+        seconds,
+    )
+    return {
+        "version": version,
+        "previous": previous,
+        "current": current,
+        "pointer_moved": moved,
+        "ttl_seconds": ttl_seconds,
+        "seconds": seconds,
+        "families": [r.__dict__ for r in reports],
+    }
 
 
 def current_version(client) -> str | None:
@@ -340,8 +398,9 @@ def read_segment(client, customer_id: str) -> dict[str, str]:
 # --- reading the models from the warehouse -------------------------------------------------
 
 
-def duckdb_rows(path: str, family: Family, batch_size: int = DEFAULT_BATCH,
-                relation: str | None = None) -> Iterator[dict]:
+def duckdb_rows(
+    path: str, family: Family, batch_size: int = DEFAULT_BATCH, relation: str | None = None
+) -> Iterator[dict]:
     """Stream a model's rows from a DuckDB file, read-only (dbt has finished)."""
     con = open_duckdb(path)
     try:
@@ -381,7 +440,9 @@ def open_duckdb(path: str):
 def _duckdb_relation(con, model: str) -> str:
     found = con.execute(
         "select table_catalog, table_schema from information_schema.tables "
-        "where lower(table_name) = ?", [model]).fetchall()
+        "where lower(table_name) = ?",
+        [model],
+    ).fetchall()
     if not found:
         raise PublishError(f"the warehouse has no table {model}: did its dbt model build?")
     if len(found) > 1:
@@ -391,8 +452,14 @@ def _duckdb_relation(con, model: str) -> str:
     return f'"{catalog}"."{schema}"."{model}"'
 
 
-def dbt_rows(family: Family, project_dir: str, profiles_dir: str, target: str,
-             dbt_vars: dict | None = None, runner: Callable | None = None) -> Iterator[dict]:
+def dbt_rows(
+    family: Family,
+    project_dir: str,
+    profiles_dir: str,
+    target: str,
+    dbt_vars: dict | None = None,
+    runner: Callable | None = None,
+) -> Iterator[dict]:
     """A model's rows through the dbt adapter of the profile (Snowflake, Redshift, ...).
 
     ``dbt show`` resolves ``ref()`` to the target's relation, so the same code
@@ -401,15 +468,28 @@ def dbt_rows(family: Family, project_dir: str, profiles_dir: str, target: str,
     """
     from dbt.cli.main import dbtRunner  # batch environment only
 
-    args = ["show", "--inline", f"select * from {{{{ ref('{family.model}') }}}}",
-            "--limit", "-1", "--project-dir", project_dir, "--profiles-dir", profiles_dir,
-            "--target", target, "--quiet"]
+    args = [
+        "show",
+        "--inline",
+        f"select * from {{{{ ref('{family.model}') }}}}",
+        "--limit",
+        "-1",
+        "--project-dir",
+        project_dir,
+        "--profiles-dir",
+        profiles_dir,
+        "--target",
+        target,
+        "--quiet",
+    ]
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
     result = (runner or dbtRunner()).invoke(args)
     if not result.success:
-        raise PublishError(f"dbt show of {family.model} on target {target} failed: "
-                           f"{result.exception or 'see the dbt log'}")
+        raise PublishError(
+            f"dbt show of {family.model} on target {target} failed: "
+            f"{result.exception or 'see the dbt log'}"
+        )
     table = result.result.results[0].agate_table
     columns = [c.lower() for c in table.column_names]
     check_columns(family, columns)
@@ -418,8 +498,9 @@ def dbt_rows(family: Family, project_dir: str, profiles_dir: str, target: str,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bankflow.publish",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bankflow.publish", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--day", required=True, help="business date, the version")
     parser.add_argument("--redis-url", default=os.environ.get("BANK_REDIS_URL"))
     parser.add_argument("--duckdb", default=os.environ.get("BANK_DUCKDB_PATH"))
@@ -429,9 +510,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.redis_url or not args.duckdb:
         parser.error("--redis-url (or BANK_REDIS_URL) and --duckdb (or BANK_DUCKDB_PATH)")
     try:
-        report = publish(args.redis_url, args.day,
-                         {f.name: duckdb_rows(args.duckdb, f) for f in FAMILIES},
-                         ttl_seconds=args.ttl)
+        report = publish(
+            args.redis_url,
+            args.day,
+            {f.name: duckdb_rows(args.duckdb, f) for f in FAMILIES},
+            ttl_seconds=args.ttl,
+        )
     except PublishError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -111,7 +111,7 @@ def start(
     folder: Path = DEFAULT_DIR, port: int | None = None, tls: bool = False, detach: bool = False
 ) -> LocalRedis:
     """Start a server in ``folder`` and wait until it answers PING."""
-    folder = Path(folder)
+    folder = Path(folder).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     password = secrets.token_urlsafe(18)
@@ -179,12 +179,19 @@ def _wait_ready(server: LocalRedis, process: subprocess.Popen, detach: bool) -> 
 
 def running(folder: Path = DEFAULT_DIR) -> LocalRedis | None:
     """The server started in ``folder`` by an earlier ``start``, if it still runs."""
-    url_file = Path(folder) / "url"
+    folder = Path(folder).resolve()
+    url_file = folder / "url"
     if not url_file.exists():
         return None
+    import redis
+
     url = url_file.read_text().strip()
     port = int(url.rsplit(":", 1)[1].split("/")[0])
-    return LocalRedis(Path(folder), port, url)
+    try:
+        redis.Redis.from_url(url, socket_timeout=1).ping()
+    except (redis.RedisError, OSError):
+        return None  # a stale url file: the server is gone
+    return LocalRedis(folder, port, url)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -624,9 +624,7 @@ def validate(feed_: Feed, line: bytes | str, delivery_day: date | None = None) -
         if value is not None and feed_.columns[name].type == "decimal":
             _check_amount(feed_.columns[name], value)
     if delivery_day is not None:
-        limit = datetime(
-            delivery_day.year, delivery_day.month, delivery_day.day, tzinfo=UTC
-        )
+        limit = datetime(delivery_day.year, delivery_day.month, delivery_day.day, tzinfo=UTC)
         limit = limit.timestamp() + 86400 + FUTURE_TOLERANCE_SECONDS
         if parse_timestamp(record["event_at"]).timestamp() > limit:
             raise Rejected(

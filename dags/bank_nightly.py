@@ -30,9 +30,11 @@ STEP_TASKS = ("land_day", "bronze", "bronze_quality_gate", "land_alerts", "publi
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
-    default_args={"retries": config.RETRIES,
-                  "retry_delay": timedelta(seconds=config.RETRY_DELAY_SECONDS),
-                  "owner": "customer-analytics"},
+    default_args={
+        "retries": config.RETRIES,
+        "retry_delay": timedelta(seconds=config.RETRY_DELAY_SECONDS),
+        "owner": "customer-analytics",
+    },
     tags=["nightly", "bronze", "dbt", "redis"],
     doc_md=__doc__,
 )

@@ -38,8 +38,9 @@ def _step(task_id: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bankflow.bench.nightly",
-                                     description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bankflow.bench.nightly", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--day", default="2026-11-02")
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--dir", type=Path, default=REPO_ROOT / ".bench" / "nightly")
@@ -50,10 +51,15 @@ def main(argv: list[str] | None = None) -> int:
     (folder / "warehouse.duckdb").unlink(missing_ok=True)
     folder.mkdir(parents=True, exist_ok=True)
     server = redis_local.start(folder / "redis")
-    os.environ.update({"BANK_LAKE_ROOT": str(folder / "lake"),
-                       "BANK_DUCKDB_PATH": str(folder / "warehouse.duckdb"),
-                       "BANK_REDIS_URL": server.url, "BANK_EVENTS": str(args.events),
-                       "BANK_RETRIES": "0"})
+    os.environ.update(
+        {
+            "BANK_LAKE_ROOT": str(folder / "lake"),
+            "BANK_DUCKDB_PATH": str(folder / "warehouse.duckdb"),
+            "BANK_REDIS_URL": server.url,
+            "BANK_EVENTS": str(args.events),
+            "BANK_RETRIES": "0",
+        }
+    )
     # The DAG imports its include module from the DAG folder, as Airflow's
     # bundle loader makes possible; a plain DagBag needs it on the path.
     sys.path.insert(0, str(REPO_ROOT / "dags"))
@@ -62,8 +68,7 @@ def main(argv: list[str] | None = None) -> int:
 
         bag = DagBag(dag_folder=str(REPO_ROOT / "dags"))
         if bag.import_errors:
-            print(f"error: the DAG folder does not import: {bag.import_errors}",
-                  file=sys.stderr)
+            print(f"error: the DAG folder does not import: {bag.import_errors}", file=sys.stderr)
             return 1
         dag = bag.dags["bank_nightly"]
         logical = datetime.fromisoformat(args.day).replace(hour=2, tzinfo=UTC)
@@ -86,13 +91,24 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'step':<28}{'tasks':>6}{'wall s':>9}{'busy s':>9}")
     for name, (first, last, busy, count) in rows:
         print(f"{name:<28}{count:>6}{(last - first).total_seconds():>9.1f}{busy:>9.1f}")
-    print(f"{'whole run (dag.test)':<28}{len(tis):>6}{wall:>9.1f}"
-          f"   target < {TARGET_SECONDS} s: {'met' if wall < TARGET_SECONDS else 'NOT met'}")
-    result = {"day": args.day, "events": args.events, "state": str(run.state),
-              "wall_seconds": round(wall, 1),
-              "steps": {n: {"tasks": c, "wall_seconds": round((b - a).total_seconds(), 1),
-                            "busy_seconds": round(busy, 1)}
-                        for n, (a, b, busy, c) in rows}}
+    print(
+        f"{'whole run (dag.test)':<28}{len(tis):>6}{wall:>9.1f}"
+        f"   target < {TARGET_SECONDS} s: {'met' if wall < TARGET_SECONDS else 'NOT met'}"
+    )
+    result = {
+        "day": args.day,
+        "events": args.events,
+        "state": str(run.state),
+        "wall_seconds": round(wall, 1),
+        "steps": {
+            n: {
+                "tasks": c,
+                "wall_seconds": round((b - a).total_seconds(), 1),
+                "busy_seconds": round(busy, 1),
+            }
+            for n, (a, b, busy, c) in rows
+        },
+    }
     (folder / "result.json").write_text(json.dumps(result, indent=2) + "\n")
     return 0 if str(run.state) == "success" else 1
 

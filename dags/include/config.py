@@ -33,8 +33,11 @@ DUCKDB_POOL_DESCRIPTION = "One writer at a time for the local DuckDB warehouse"
 
 
 def _shape(name: str, default: str) -> str:
-    return (os.environ.get(f"AIRFLOW_VAR_BANK_{name.upper()}")
-            or os.environ.get(f"BANK_{name.upper()}") or default)
+    return (
+        os.environ.get(f"AIRFLOW_VAR_BANK_{name.upper()}")
+        or os.environ.get(f"BANK_{name.upper()}")
+        or default
+    )
 
 
 def _profile_target(profiles_dir: Path, target: str) -> tuple[str, str]:
@@ -46,8 +49,10 @@ def _profile_target(profiles_dir: Path, target: str) -> tuple[str, str]:
     profiles = yaml.safe_load((profiles_dir / "profiles.yml").read_text())
     outputs = profiles[profile_name]["outputs"]
     if target not in outputs:
-        raise ValueError(f"dbt target {target!r} is not in {profiles_dir / 'profiles.yml'}; "
-                         f"known targets: {', '.join(outputs)}")
+        raise ValueError(
+            f"dbt target {target!r} is not in {profiles_dir / 'profiles.yml'}; "
+            f"known targets: {', '.join(outputs)}"
+        )
     return profile_name, outputs[target]["type"]
 
 
@@ -60,8 +65,9 @@ DBT_TARGET = _shape("dbt_target", os.environ.get("DBT_TARGET", "dev"))
 # writes it); without one cosmos falls back to `dbt ls` at parse time.
 DBT_TARGET_PATH = Path(_shape("dbt_target_path", str(REPO_ROOT / "target" / "nightly")))
 DBT_MANIFEST = DBT_TARGET_PATH / "manifest.json"
-DUCKDB_PATH = str(Path(_shape("duckdb_path", str(REPO_ROOT / ".run" / "warehouse.duckdb")))
-                  .resolve())
+DUCKDB_PATH = str(
+    Path(_shape("duckdb_path", str(REPO_ROOT / ".run" / "warehouse.duckdb"))).resolve()
+)
 
 DBT_PROFILE, DBT_ADAPTER = _profile_target(DBT_PROFILES_DIR, DBT_TARGET)
 # Only one process may write a DuckDB file: every dbt task against it takes
@@ -123,8 +129,10 @@ def redis_url() -> str:
     local = REPO_ROOT / ".run" / "redis" / "url"
     if local.exists():
         return local.read_text().strip()
-    raise RuntimeError("no Redis configured: set the Airflow Connection bank_redis, the "
-                       "Variable bank_redis_url or BANK_REDIS_URL, or run `make redis-start`")
+    raise RuntimeError(
+        "no Redis configured: set the Airflow Connection bank_redis, the "
+        "Variable bank_redis_url or BANK_REDIS_URL, or run `make redis-start`"
+    )
 
 
 @dataclass(frozen=True)

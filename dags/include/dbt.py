@@ -56,8 +56,7 @@ def profile_config() -> ProfileConfig:
 
 def render_config() -> RenderConfig:
     return RenderConfig(
-        load_method=(LoadMode.DBT_MANIFEST if config.DBT_MANIFEST.exists()
-                     else LoadMode.DBT_LS),
+        load_method=(LoadMode.DBT_MANIFEST if config.DBT_MANIFEST.exists() else LoadMode.DBT_LS),
         test_behavior=TestBehavior.AFTER_EACH,
         invocation_mode=InvocationMode.DBT_RUNNER,
         # Only the project's own nodes: the local helper package has macros
@@ -89,9 +88,11 @@ def operator_args() -> dict:
         # The business day and the paths of this run, resolved once by the
         # plan task, so a rerun of a date builds exactly that date.
         "vars": {"business_date": _from_plan("day")},
-        "env": {"BANK_LAKE_ROOT": _from_plan("lake_root"),
-                "BANK_DUCKDB_PATH": _from_plan("duckdb_path"),
-                "DBT_TARGET": config.DBT_TARGET},
+        "env": {
+            "BANK_LAKE_ROOT": _from_plan("lake_root"),
+            "BANK_DUCKDB_PATH": _from_plan("duckdb_path"),
+            "DBT_TARGET": config.DBT_TARGET,
+        },
         "append_env": True,
         "pool": config.DBT_POOL,
     }

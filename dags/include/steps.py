@@ -29,8 +29,9 @@ class GateFailed(RuntimeError):
     """Bronze refused more of a feed than the run tolerates."""
 
 
-def business_date(logical_date: datetime | None, run_after: datetime | None,
-                  conf: dict | None) -> str:
+def business_date(
+    logical_date: datetime | None, run_after: datetime | None, conf: dict | None
+) -> str:
     """The business day a run builds.
 
     A ``business_date`` in the run's conf wins (a replay of one day). A
@@ -51,16 +52,30 @@ def plan(logical_date, run_after, conf, run_id: str) -> dict:
     settings = config.run_settings()
     day = business_date(logical_date, run_after, conf)
     events = int((conf or {}).get("events") or settings.events)
-    plan = {"day": day, "run_id": run_id, "lake_root": settings.lake_root,
-            "duckdb_path": settings.duckdb_path, "events": events, "seed": settings.seed,
-            "dbt_target": config.DBT_TARGET, "spark_mode": config.SPARK_MODE,
-            "landing_mode": config.LANDING_MODE, "bronze_groups": config.BRONZE_GROUPS,
-            "quarantine_max_share": settings.quarantine_max_share,
-            "quarantine_min_records": settings.quarantine_min_records,
-            "redis_ttl_seconds": settings.redis_ttl_seconds,
-            "publish_batch": settings.publish_batch}
-    log.info("plan %s: business day %s, lake %s, dbt target %s, spark %s", run_id, day,
-             settings.lake_root, config.DBT_TARGET, config.SPARK_MODE)
+    plan = {
+        "day": day,
+        "run_id": run_id,
+        "lake_root": settings.lake_root,
+        "duckdb_path": settings.duckdb_path,
+        "events": events,
+        "seed": settings.seed,
+        "dbt_target": config.DBT_TARGET,
+        "spark_mode": config.SPARK_MODE,
+        "landing_mode": config.LANDING_MODE,
+        "bronze_groups": config.BRONZE_GROUPS,
+        "quarantine_max_share": settings.quarantine_max_share,
+        "quarantine_min_records": settings.quarantine_min_records,
+        "redis_ttl_seconds": settings.redis_ttl_seconds,
+        "publish_batch": settings.publish_batch,
+    }
+    log.info(
+        "plan %s: business day %s, lake %s, dbt target %s, spark %s",
+        run_id,
+        day,
+        settings.lake_root,
+        config.DBT_TARGET,
+        config.SPARK_MODE,
+    )
     return plan
 
 
@@ -74,11 +89,16 @@ def land_day(plan: dict) -> dict:
         manifest = generate_day(day, events=plan["events"], seed=plan["seed"], lake=root)
         summary = {"mode": "simulate", "events": plan["events"], "manifest": manifest}
     else:
-        missing = [f.name for f in FEEDS
-                   if not os.path.exists(lake.landing_file(f.source, f.table, day, root))]
+        missing = [
+            f.name
+            for f in FEEDS
+            if not os.path.exists(lake.landing_file(f.source, f.table, day, root))
+        ]
         if missing:
-            raise FileNotFoundError(f"day {day} is not fully delivered: no landing file yet "
-                                    f"for {', '.join(missing)}; the task retries")
+            raise FileNotFoundError(
+                f"day {day} is not fully delivered: no landing file yet "
+                f"for {', '.join(missing)}; the task retries"
+            )
         summary = {"mode": "check", "feeds": len(FEEDS)}
     summary["seconds"] = round(time.monotonic() - started, 2)
     log.info("land %s: %s, %.1fs", day, summary["mode"], summary["seconds"])
@@ -94,8 +114,18 @@ def bronze_command(plan: dict, sources: list[str]) -> tuple[list[str], dict]:
         script = spec.origin if spec else None
         if not script:
             raise RuntimeError("bankflow.bronze is not installed where this worker runs")
-        return (["spark-submit", "--master", config.SPARK_MASTER,
-                 "--name", f"bank-bronze-{plan['day']}", script, *args], env)
+        return (
+            [
+                "spark-submit",
+                "--master",
+                config.SPARK_MASTER,
+                "--name",
+                f"bank-bronze-{plan['day']}",
+                script,
+                *args,
+            ],
+            env,
+        )
     if config.SPARK_MODE == "connect":
         if not config.SPARK_REMOTE:
             raise RuntimeError("BANK_SPARK_MODE=connect needs BANK_SPARK_REMOTE=sc://host:port")
@@ -119,8 +149,10 @@ def bronze(plan: dict, sources: list[str]) -> dict:
         log.info("bronze | %s", line)
     if done.returncode != 0:
         tail = "\n".join(done.stderr.strip().splitlines()[-15:])
-        raise RuntimeError(f"Spark bronze for {', '.join(sources)} on {plan['day']} "
-                           f"exited {done.returncode}:\n{tail}")
+        raise RuntimeError(
+            f"Spark bronze for {', '.join(sources)} on {plan['day']} "
+            f"exited {done.returncode}:\n{tail}"
+        )
     seconds = round(time.monotonic() - started, 2)
     log.info("bronze %s %s: done in %.1fs", plan["day"], ",".join(sources), seconds)
     return {"sources": sources, "seconds": seconds}
@@ -139,8 +171,12 @@ def _feed_counts(report: dict) -> dict[str, dict]:
         by_reason = f.get("quarantined_by_reason") or f.get("reasons") or {}
         if isinstance(quarantined, dict):
             by_reason, quarantined = quarantined, sum(quarantined.values())
-        counts[name] = {"read": int(f["read"]), "written": int(f.get("written", 0)),
-                        "quarantined": int(quarantined), "by_reason": by_reason}
+        counts[name] = {
+            "read": int(f["read"]),
+            "written": int(f.get("written", 0)),
+            "quarantined": int(quarantined),
+            "by_reason": by_reason,
+        }
     return counts
 
 
@@ -161,18 +197,27 @@ def bronze_gate(plan: dict) -> dict:
         # not judged alone: one bad line would be a large share of it.
         if share > limit and c["read"] >= floor:
             reasons = ", ".join(f"{r}={n}" for r, n in sorted(c["by_reason"].items()))
-            over.append(f"{name}: {c['quarantined']} of {c['read']} quarantined "
-                        f"({share:.1%}; {reasons or 'no reasons'})")
+            over.append(
+                f"{name}: {c['quarantined']} of {c['read']} quarantined "
+                f"({share:.1%}; {reasons or 'no reasons'})"
+            )
     read = sum(c["read"] for c in counts.values())
     quarantined = sum(c["quarantined"] for c in counts.values())
-    log.info("bronze gate %s: %d feeds, %d read, %d quarantined (%.2f%%), limit %.1f%%",
-             plan["day"], len(counts), read, quarantined,
-             100 * quarantined / read if read else 0, 100 * limit)
+    log.info(
+        "bronze gate %s: %d feeds, %d read, %d quarantined (%.2f%%), limit %.1f%%",
+        plan["day"],
+        len(counts),
+        read,
+        quarantined,
+        100 * quarantined / read if read else 0,
+        100 * limit,
+    )
     if read and quarantined / read > limit:
         over.append(f"all feeds: {quarantined} of {read} quarantined")
     if over:
-        raise GateFailed(f"bronze quarantine above {limit:.1%} on {plan['day']}: "
-                         + "; ".join(over))
+        raise GateFailed(
+            f"bronze quarantine above {limit:.1%} on {plan['day']}: " + "; ".join(over)
+        )
     return {"feeds": counts, "read": read, "quarantined": quarantined, "limit": limit}
 
 
@@ -184,8 +229,10 @@ def land_alerts(plan: dict) -> dict:
     result = land(config.redis_url(), plan["day"], lake=plan["lake_root"])
     seconds = round(time.monotonic() - started, 2)
     log.info("alerts %s: %s alerts landed from Redis, %.1fs", plan["day"], result, seconds)
-    return {"result": result if isinstance(result, dict | int | str) else str(result),
-            "seconds": seconds}
+    return {
+        "result": result if isinstance(result, dict | int | str) else str(result),
+        "seconds": seconds,
+    }
 
 
 def publish_redis(plan: dict) -> dict:
@@ -193,15 +240,25 @@ def publish_redis(plan: dict) -> dict:
     sources = {}
     for family in publish.FAMILIES:
         if config.DBT_ADAPTER == "duckdb":
-            sources[family.name] = publish.duckdb_rows(plan["duckdb_path"], family,
-                                                       plan["publish_batch"])
+            sources[family.name] = publish.duckdb_rows(
+                plan["duckdb_path"], family, plan["publish_batch"]
+            )
         else:
             sources[family.name] = publish.dbt_rows(
-                family, str(config.DBT_PROJECT_DIR), str(config.DBT_PROFILES_DIR),
-                config.DBT_TARGET, {"business_date": plan["day"]})
-    return publish.publish(config.redis_url(), plan["day"], sources,
-                           ttl_seconds=plan["redis_ttl_seconds"],
-                           batch_size=plan["publish_batch"], run_id=plan["run_id"])
+                family,
+                str(config.DBT_PROJECT_DIR),
+                str(config.DBT_PROFILES_DIR),
+                config.DBT_TARGET,
+                {"business_date": plan["day"]},
+            )
+    return publish.publish(
+        config.redis_url(),
+        plan["day"],
+        sources,
+        ttl_seconds=plan["redis_ttl_seconds"],
+        batch_size=plan["publish_batch"],
+        run_id=plan["run_id"],
+    )
 
 
 def run_report(plan: dict | None, steps: dict, states: dict[str, str]) -> dict:
@@ -209,18 +266,32 @@ def run_report(plan: dict | None, steps: dict, states: dict[str, str]) -> dict:
     failed = sorted(t for t, s in states.items() if s not in ("success", "skipped"))
     day = (plan or {}).get("day", "unknown")
     root = (plan or {}).get("lake_root") or lake.root()
-    report = {"dag_id": config.DAG_ID, "run_id": (plan or {}).get("run_id"),
-              "business_date": day, "status": "failed" if failed else "success",
-              "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
-              "plan": plan, "steps": steps, "task_states": states, "failed_tasks": failed}
+    report = {
+        "dag_id": config.DAG_ID,
+        "run_id": (plan or {}).get("run_id"),
+        "business_date": day,
+        "status": "failed" if failed else "success",
+        "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "plan": plan,
+        "steps": steps,
+        "task_states": states,
+        "failed_tasks": failed,
+    }
     path = lake.report_file("nightly", day, root)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = f"{path}.tmp"
     Path(tmp).write_text(json.dumps(report, indent=2, default=str) + "\n")
     os.replace(tmp, path)
-    log.info("report %s: %s, %d tasks, %d not successful, written to %s", day,
-             report["status"], len(states), len(failed), path)
+    log.info(
+        "report %s: %s, %d tasks, %d not successful, written to %s",
+        day,
+        report["status"],
+        len(states),
+        len(failed),
+        path,
+    )
     if failed:
-        raise RuntimeError(f"the night of {day} failed at {', '.join(failed)}; "
-                           f"its report is {path}")
+        raise RuntimeError(
+            f"the night of {day} failed at {', '.join(failed)}; its report is {path}"
+        )
     return {"path": path, "status": report["status"]}

@@ -22,29 +22,42 @@ SCRATCH = Path(tempfile.mkdtemp(prefix="bank-nightly-tests-"))
 DBT_TARGET_PATH = SCRATCH / "dbt-target"
 DUCKDB_PATH = SCRATCH / "warehouse.duckdb"
 
-os.environ.update({
-    "AIRFLOW_HOME": str(SCRATCH / "airflow"),
-    "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{SCRATCH / 'airflow' / 'airflow.db'}",
-    "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(SCRATCH / "airflow" / "logs"),
-    "AIRFLOW__COSMOS__CACHE_DIR": str(SCRATCH / "cosmos"),
-    "BANK_DBT_TARGET_PATH": str(DBT_TARGET_PATH),
-    "BANK_DUCKDB_PATH": str(DUCKDB_PATH),
-    "BANK_RETRIES": "0",
-    "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
-    "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-    "DBT_PROFILES_DIR": str(REPO),
-})
+os.environ.update(
+    {
+        "AIRFLOW_HOME": str(SCRATCH / "airflow"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{SCRATCH / 'airflow' / 'airflow.db'}",
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(SCRATCH / "airflow" / "logs"),
+        "AIRFLOW__COSMOS__CACHE_DIR": str(SCRATCH / "cosmos"),
+        "BANK_DBT_TARGET_PATH": str(DBT_TARGET_PATH),
+        "BANK_DUCKDB_PATH": str(DUCKDB_PATH),
+        "BANK_RETRIES": "0",
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+        "DBT_PROFILES_DIR": str(REPO),
+    }
+)
 (SCRATCH / "airflow").mkdir(parents=True, exist_ok=True)
 sys.path.insert(0, str(REPO / "dags"))
 
 
 def dbt(*args: str) -> subprocess.CompletedProcess:
-    command = [str(Path(sys.executable).parent / "dbt"), *args, "--project-dir", str(REPO),
-               "--profiles-dir", str(REPO)]
-    return subprocess.run(command, capture_output=True, text=True, cwd=REPO,
-                          env={**os.environ, "DBT_TARGET_PATH": str(DBT_TARGET_PATH)})
+    command = [
+        str(Path(sys.executable).parent / "dbt"),
+        *args,
+        "--project-dir",
+        str(REPO),
+        "--profiles-dir",
+        str(REPO),
+    ]
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "DBT_TARGET_PATH": str(DBT_TARGET_PATH)},
+    )
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +74,11 @@ def dbt_manifest() -> Path:
 @pytest.fixture(scope="session")
 def airflow_db():
     """A migrated SQLite metadata database in the scratch AIRFLOW_HOME."""
-    done = subprocess.run([str(Path(sys.executable).parent / "airflow"), "db", "migrate"],
-                          capture_output=True, text=True, env=os.environ.copy())
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "airflow"), "db", "migrate"],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return SCRATCH / "airflow" / "airflow.db"

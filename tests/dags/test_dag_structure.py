@@ -61,8 +61,9 @@ def test_the_steps_run_in_order(nightly):
 def test_a_cosmos_task_per_seed_snapshot_model_and_model_tests(nightly, manifest):
     task_ids = set(nightly.task_dict)
     nodes = [n for n in manifest["nodes"].values() if n["package_name"] == "bank"]
-    tested = {dep for n in nodes if n["resource_type"] == "test"
-              for dep in n["depends_on"]["nodes"]}
+    tested = {
+        dep for n in nodes if n["resource_type"] == "test" for dep in n["depends_on"]["nodes"]
+    }
     assert any(n["resource_type"] == "model" for n in nodes)
     for node in nodes:
         name, kind = node["name"], node["resource_type"]
@@ -83,8 +84,9 @@ def test_a_cosmos_task_per_seed_snapshot_model_and_model_tests(nightly, manifest
 def test_dbt_tasks_take_the_single_duckdb_writer_slot_and_the_run_day(nightly):
     dbt_tasks = [t for tid, t in nightly.task_dict.items() if tid.startswith("dbt.")]
     assert {t.pool for t in dbt_tasks} == {"bank_duckdb_writer"}
-    assert all(t.vars["business_date"].startswith("{{ ti.xcom_pull(task_ids='plan')")
-               for t in dbt_tasks)
+    assert all(
+        t.vars["business_date"].startswith("{{ ti.xcom_pull(task_ids='plan')") for t in dbt_tasks
+    )
     assert nightly.max_active_runs == 1
 
 

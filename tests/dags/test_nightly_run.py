@@ -35,8 +35,13 @@ def night_env(tmp_path_factory, airflow_db, dbt_manifest):
     folder = tmp_path_factory.mktemp("nightly")
     server = redis_local.start(folder / "redis")
     saved = {k: os.environ.get(k) for k in ("BANK_LAKE_ROOT", "BANK_REDIS_URL", "BANK_EVENTS")}
-    os.environ.update({"BANK_LAKE_ROOT": str(folder / "lake"), "BANK_REDIS_URL": server.url,
-                       "BANK_EVENTS": str(EVENTS)})
+    os.environ.update(
+        {
+            "BANK_LAKE_ROOT": str(folder / "lake"),
+            "BANK_REDIS_URL": server.url,
+            "BANK_EVENTS": str(EVENTS),
+        }
+    )
     yield {"lake": str(folder / "lake"), "redis": server, "folder": folder}
     server.stop()
     for key, value in saved.items():
@@ -78,8 +83,11 @@ def gold_fingerprint() -> dict[str, tuple[int, str]]:
 
 def redis_snapshot(url: str, day: str) -> dict[str, dict]:
     client = redis.Redis.from_url(url, decode_responses=True)
-    return {k: client.hgetall(k) for family in publish.FAMILIES
-            for k in client.scan_iter(match=family.pattern(day), count=1000)}
+    return {
+        k: client.hgetall(k)
+        for family in publish.FAMILIES
+        for k in client.scan_iter(match=family.pattern(day), count=1000)
+    }
 
 
 def test_a_night_lands_in_gold_and_redis(nightly, night_env):

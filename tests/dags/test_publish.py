@@ -13,25 +13,50 @@ from bankflow.redis_local import free_port
 
 
 def segment(customer_id: str, segment: str = "champions", rfm: int = 555) -> dict:
-    return {"customer_id": customer_id, "segment": segment, "segment_name": segment.title(),
-            "rfm_score": rfm, "recency_score": 5, "frequency_score": 5, "monetary_score": 5,
-            "product_segment": "multi_product", "engagement_segment": "digital_first"}
+    return {
+        "customer_id": customer_id,
+        "segment": segment,
+        "segment_name": segment.title(),
+        "rfm_score": rfm,
+        "recency_score": 5,
+        "frequency_score": 5,
+        "monetary_score": 5,
+        "product_segment": "multi_product",
+        "engagement_segment": "digital_first",
+    }
 
 
 def baseline(customer_id: str) -> dict:
-    return {"customer_id": customer_id, "typical_amount": Decimal("42.50"),
-            "amount_p95": Decimal("310.00"), "usual_devices": ["dev-1", "dev-2"],
-            "usual_countries": ["DE"], "home_lat": 52.52, "home_lon": 13.405,
-            "active_hours": [8, 12, 19], "segment": "champions"}
+    return {
+        "customer_id": customer_id,
+        "typical_amount": Decimal("42.50"),
+        "amount_p95": Decimal("310.00"),
+        "usual_devices": ["dev-1", "dev-2"],
+        "usual_countries": ["DE"],
+        "home_lat": 52.52,
+        "home_lon": 13.405,
+        "active_hours": [8, 12, 19],
+        "segment": "champions",
+    }
 
 
 def night(n: int, **kwargs) -> dict:
     ids = [f"C{i:05d}" for i in range(n)]
-    return {"segment": [segment(c, **kwargs) for c in ids],
-            "baseline": [baseline(c) for c in ids],
-            "account": [{"account_id": f"A{c[1:]}", "customer_id": c,
-                         "account_type": "checking", "status": "active",
-                         "opened_date": "2020-01-31", "balance": 1} for c in ids]}
+    return {
+        "segment": [segment(c, **kwargs) for c in ids],
+        "baseline": [baseline(c) for c in ids],
+        "account": [
+            {
+                "account_id": f"A{c[1:]}",
+                "customer_id": c,
+                "account_type": "checking",
+                "status": "active",
+                "opened_date": "2020-01-31",
+                "balance": 1,
+            }
+            for c in ids
+        ],
+    }
 
 
 @pytest.fixture
@@ -51,8 +76,12 @@ def test_layout_follows_the_key_contract(redis_url, client):
     assert json.loads(base["usual_devices"]) == ["dev-1", "dev-2"]
     assert json.loads(base["active_hours"]) == [8, 12, 19]
     account = client.hgetall("bank:account:2026-11-02:A00001")
-    assert account == {"customer_id": "C00001", "account_type": "checking",
-                       "status": "active", "opened_date": "2020-01-31"}
+    assert account == {
+        "customer_id": "C00001",
+        "account_type": "checking",
+        "status": "active",
+        "opened_date": "2020-01-31",
+    }
     manifest = client.hgetall(publish.manifest_key("2026-11-02"))
     assert manifest["segment_keys"] == "3" and manifest["run_id"] == "r1"
     assert publish.read_segment(client, "C00002")["segment_name"] == "Champions"
@@ -61,8 +90,12 @@ def test_layout_follows_the_key_contract(redis_url, client):
 def test_versions_expire_and_the_pointer_does_not(redis_url, client):
     publish.publish(redis_url, "2026-11-02", night(2), ttl_seconds=3600)
 
-    for key in ("bank:segment:2026-11-02:C00000", "bank:baseline:2026-11-02:C00001",
-                "bank:account:2026-11-02:A00000", publish.manifest_key("2026-11-02")):
+    for key in (
+        "bank:segment:2026-11-02:C00000",
+        "bank:baseline:2026-11-02:C00001",
+        "bank:account:2026-11-02:A00000",
+        publish.manifest_key("2026-11-02"),
+    ):
         assert 3500 < client.ttl(key) <= 3600, key
     assert client.ttl("bank:nightly:current") == -1
 
@@ -89,7 +122,10 @@ def test_rerun_removes_customers_and_fields_the_night_no_longer_has(redis_url, c
     assert not client.exists("bank:segment:2026-11-02:C00004")
     assert "engagement_segment" not in client.hgetall("bank:segment:2026-11-02:C00000")
     assert {f["family"]: f["pruned"] for f in report["families"]} == {
-        "segment": 2, "baseline": 2, "account": 2}
+        "segment": 2,
+        "baseline": 2,
+        "account": 2,
+    }
 
 
 def test_a_failed_night_leaves_the_previous_one_current_and_whole(redis_url, client):
@@ -102,8 +138,9 @@ def test_a_failed_night_leaves_the_previous_one_current_and_whole(redis_url, cli
             yield row
 
     with pytest.raises(ConnectionError):
-        publish.publish(redis_url, "2026-11-03", {"segment": warehouse_drops_mid_read()},
-                        batch_size=5)
+        publish.publish(
+            redis_url, "2026-11-03", {"segment": warehouse_drops_mid_read()}, batch_size=5
+        )
 
     # Some of the new night was written, but no reader following the pointer sees it.
     assert client.exists("bank:segment:2026-11-03:C00000")
@@ -114,8 +151,7 @@ def test_a_failed_night_leaves_the_previous_one_current_and_whole(redis_url, cli
 
     publish.publish(redis_url, "2026-11-03", night(20, segment="at_risk"))
     assert client.get("bank:nightly:current") == "2026-11-03"
-    assert {publish.read_segment(client, f"C{i:05d}")["segment"] for i in range(20)} == {
-        "at_risk"}
+    assert {publish.read_segment(client, f"C{i:05d}")["segment"] for i in range(20)} == {"at_risk"}
 
 
 def test_backfill_of_an_older_day_does_not_move_the_pointer_back(redis_url, client):
@@ -157,8 +193,9 @@ class CountingRedis(redis.Redis):
 def test_rows_are_written_in_pipelined_batches(redis_url):
     spy = CountingRedis.from_url(redis_url, decode_responses=True)
 
-    report = publish.publish(redis_url, "2026-11-02", {"segment": night(1050)["segment"]},
-                             batch_size=500, client=spy)
+    report = publish.publish(
+        redis_url, "2026-11-02", {"segment": night(1050)["segment"]}, batch_size=500, client=spy
+    )
 
     assert report["families"][0]["batches"] == 3
     # 500 customers x (DEL, HSET, EXPIRE) per transaction, not 1,500 round trips each.
@@ -183,8 +220,9 @@ def test_a_model_that_breaks_the_contract_is_named(tmp_path):
     path = str(tmp_path / "w.duckdb")
     con = duckdb.connect(path)
     con.execute("create schema gold")
-    con.execute("create table gold.customer_segments as select 'C1' as customer_id, "
-                "'loyal' as segment")
+    con.execute(
+        "create table gold.customer_segments as select 'C1' as customer_id, 'loyal' as segment"
+    )
     con.close()
 
     with pytest.raises(publish.PublishError, match="segment_name, rfm_score"):
@@ -226,20 +264,34 @@ def test_the_dbt_adapter_path_reads_a_model_through_ref(tmp_path, redis_url, cli
     (project / "models").mkdir(parents=True)
     (project / "dbt_project.yml").write_text(
         "name: mini\nversion: '1.0'\nconfig-version: 2\nprofile: mini\n"
-        "models:\n  mini:\n    +schema: gold\n    +materialized: table\n")
+        "models:\n  mini:\n    +schema: gold\n    +materialized: table\n"
+    )
     (project / "profiles.yml").write_text(
         "mini:\n  target: warehouse\n  outputs:\n    warehouse:\n      type: duckdb\n"
-        f"      path: {tmp_path / 'w.duckdb'}\n      schema: main\n")
+        f"      path: {tmp_path / 'w.duckdb'}\n      schema: main\n"
+    )
     (project / "models" / "dim_accounts.sql").write_text(
         "select 'A' || i as account_id, 'C' || (i % 7) as customer_id,\n"
         "    'savings' as account_type, 'active' as status,\n"
         "    date '2021-03-04' as opened_date\n"
-        "from range(40) t(i)\n")
+        "from range(40) t(i)\n"
+    )
     from dbt.cli.main import dbtRunner
 
-    built = dbtRunner().invoke(["run", "--project-dir", str(project), "--profiles-dir",
-                                str(project), "--target-path", str(tmp_path / "target"),
-                                "--target", "warehouse", "--quiet"])
+    built = dbtRunner().invoke(
+        [
+            "run",
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--target",
+            "warehouse",
+            "--quiet",
+        ]
+    )
     assert built.success
 
     rows = publish.dbt_rows(publish.ACCOUNTS, str(project), str(project), "warehouse")
@@ -247,5 +299,8 @@ def test_the_dbt_adapter_path_reads_a_model_through_ref(tmp_path, redis_url, cli
 
     assert report["families"][0]["written"] == 40
     assert client.hgetall("bank:account:2026-11-02:A13") == {
-        "customer_id": "C6", "account_type": "savings", "status": "active",
-        "opened_date": "2021-03-04"}
+        "customer_id": "C6",
+        "account_type": "savings",
+        "status": "active",
+        "opened_date": "2021-03-04",
+    }

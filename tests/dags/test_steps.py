@@ -13,18 +13,34 @@ from bankflow.schemas import FEEDS
 
 
 def plan_for(lake: Path, **overrides) -> dict:
-    plan = {"day": "2026-11-02", "run_id": "manual__t", "lake_root": str(lake),
-            "quarantine_max_share": 0.10, "quarantine_min_records": 100,
-            "landing_mode": "check", "events": 10, "seed": 7}
+    plan = {
+        "day": "2026-11-02",
+        "run_id": "manual__t",
+        "lake_root": str(lake),
+        "quarantine_max_share": 0.10,
+        "quarantine_min_records": 100,
+        "landing_mode": "check",
+        "events": 10,
+        "seed": 7,
+    }
     return {**plan, **overrides}
 
 
 def bronze_report(lake: Path, feeds: dict[str, tuple[int, dict[str, int]]]) -> None:
     """A run report as bankflow.bronze writes it: read and quarantine reasons per feed."""
-    report = {"layer": "bronze", "day": "2026-11-02", "feeds": {
-        name: {"read": read, "written": read - sum(reasons.values()),
-               "quarantined": sum(reasons.values()), "quarantined_by_reason": reasons}
-        for name, (read, reasons) in feeds.items()}}
+    report = {
+        "layer": "bronze",
+        "day": "2026-11-02",
+        "feeds": {
+            name: {
+                "read": read,
+                "written": read - sum(reasons.values()),
+                "quarantined": sum(reasons.values()),
+                "quarantined_by_reason": reasons,
+            }
+            for name, (read, reasons) in feeds.items()
+        },
+    }
     path = Path(lake_paths.report_file("bronze", "2026-11-02", str(lake)))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report))
@@ -33,8 +49,13 @@ def bronze_report(lake: Path, feeds: dict[str, tuple[int, dict[str, int]]]) -> N
 def test_the_gate_passes_a_normal_day_and_counts_it(lake):
     from include import steps
 
-    bronze_report(lake, {"core_banking.postings": (10_000, {"malformed_json": 40}),
-                         "online_banking.payees": (7, {"wrong_type": 3})})
+    bronze_report(
+        lake,
+        {
+            "core_banking.postings": (10_000, {"malformed_json": 40}),
+            "online_banking.payees": (7, {"wrong_type": 3}),
+        },
+    )
 
     result = steps.bronze_gate(plan_for(lake))
 
@@ -45,8 +66,13 @@ def test_the_gate_passes_a_normal_day_and_counts_it(lake):
 def test_the_gate_fails_a_broken_feed_with_its_counts_and_reasons(lake):
     from include import steps
 
-    bronze_report(lake, {"core_banking.postings": (10_000, {"malformed_json": 40}),
-                         "mobile_app.logins": (1_000, {"wrong_type": 150, "missing_field": 20})})
+    bronze_report(
+        lake,
+        {
+            "core_banking.postings": (10_000, {"malformed_json": 40}),
+            "mobile_app.logins": (1_000, {"wrong_type": 150, "missing_field": 20}),
+        },
+    )
 
     with pytest.raises(steps.GateFailed) as error:
         steps.bronze_gate(plan_for(lake))
@@ -106,8 +132,9 @@ def test_the_run_report_is_written_even_for_a_failed_night(lake):
 
     plan = plan_for(lake)
     with pytest.raises(RuntimeError, match="failed at publish_redis"):
-        steps.run_report(plan, {"publish_redis": None},
-                         {"plan": "success", "publish_redis": "failed"})
+        steps.run_report(
+            plan, {"publish_redis": None}, {"plan": "success", "publish_redis": "failed"}
+        )
 
     path = lake_paths.report_file("nightly", "2026-11-02", str(lake))
     report = json.loads(Path(path).read_text())
