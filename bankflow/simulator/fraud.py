@@ -123,6 +123,32 @@ class Fraud:
             role,
         )
 
+    def _drop_payee(self, t: int, c: dict, session: str, ip: str, name: str) -> tuple[dict, list]:
+        """A payee at a bank abroad, added in ``session``: where stolen money goes.
+
+        Returns the payee event and the payee as ``Behaviour.transfer`` takes it.
+        """
+        b, rnd = self.b, self.rnd
+        country = one(rnd, DROP_COUNTRIES)
+        payee = [f"PYE-{b.pop.take('payee'):08d}", name, iban(rnd, country), country]
+        feed = "online_banking.payees"
+        record = b.add(
+            feed,
+            t,
+            {
+                "event_id": b.eid(feed),
+                "event_at": b.clock.ts(t),
+                "customer_id": c["customer_id"],
+                "session_id": session,
+                "payee_id": payee[0],
+                "payee_name": payee[1],
+                "payee_iban": payee[2],
+                "payee_country": payee[3],
+                "ip_address": ip,
+            },
+        )
+        return record, payee
+
     def _quiet(self, c: dict, start: int, end: int) -> None:
         self.beh.quiet.setdefault(c["customer_id"], []).append(
             (start - QUIET_MARGIN, end + QUIET_MARGIN)
@@ -166,30 +192,8 @@ class Fraud:
         rec = beh.online_login(t, c, geo, session, "success", None, ip=ip, ua=ATTACKER_UA)
         self._label(rec, feed, s, instance, c, checking, "setup")
         t += ri(rnd, 60, 240) * SECOND_US
-        country = one(rnd, DROP_COUNTRIES)
-        payee = [
-            f"PYE-{b.pop.take('payee'):08d}",
-            "Global Trade Services Ltd",
-            iban(rnd, country),
-            country,
-        ]
-        feed = "online_banking.payees"
-        rec = b.add(
-            feed,
-            t,
-            {
-                "event_id": b.eid(feed),
-                "event_at": b.clock.ts(t),
-                "customer_id": c["customer_id"],
-                "session_id": session,
-                "payee_id": payee[0],
-                "payee_name": payee[1],
-                "payee_iban": payee[2],
-                "payee_country": payee[3],
-                "ip_address": ip,
-            },
-        )
-        self._label(rec, feed, s, instance, c, checking, "setup")
+        added, payee = self._drop_payee(t, c, session, ip, "Global Trade Services Ltd")
+        self._label(added, "online_banking.payees", s, instance, c, checking, "setup")
         t += ri(rnd, 120, 600) * SECOND_US
         transfer, debit = beh.transfer(
             t, c, checking, "external", None, geo, session, payee=payee, ip=ip
@@ -356,30 +360,8 @@ class Fraud:
         rec = beh.online_login(t, c, geo, session, "success", None)
         self._label(rec, "online_banking.logins", s, instance, c, checking, "setup")
         t += ri(rnd, 60, 180) * SECOND_US
-        country = one(rnd, DROP_COUNTRIES)
-        payee = [
-            f"PYE-{b.pop.take('payee'):08d}",
-            "Crypto Exchange OU",
-            iban(rnd, country),
-            country,
-        ]
-        pfeed = "online_banking.payees"
-        rec = b.add(
-            pfeed,
-            t,
-            {
-                "event_id": b.eid(pfeed),
-                "event_at": b.clock.ts(t),
-                "customer_id": c["customer_id"],
-                "session_id": session,
-                "payee_id": payee[0],
-                "payee_name": payee[1],
-                "payee_iban": payee[2],
-                "payee_country": payee[3],
-                "ip_address": c["_ip"],
-            },
-        )
-        self._label(rec, pfeed, s, instance, c, checking, "setup")
+        added, payee = self._drop_payee(t, c, session, c["_ip"], "Crypto Exchange OU")
+        self._label(added, "online_banking.payees", s, instance, c, checking, "setup")
         k = ri(rnd, 1, 3)
         for i in range(k):
             t += ri(rnd, 2, 15) * MINUTE_US
