@@ -38,3 +38,22 @@
 {% macro reprocess_from() -%}
     {{ business_date_minus(var('lookback_days')) }}
 {%- endmacro %}
+
+{#-
+    The rows of a staging model's CTE whose event_id was not staged on an
+    earlier day: an event delivered again on a later day is kept once, as
+    first delivered, while a rerun of the business day replaces that day.
+-#}
+{% macro not_staged_before(cte) -%}
+    select {{ cte }}.*
+    from {{ cte }}
+    {%- if is_incremental() %}
+        where not exists (
+            select 1
+            from {{ this }} as staged
+            where
+                staged.event_id = {{ cte }}.event_id
+                and staged.ingest_date < {{ business_date() }}
+        )
+    {%- endif %}
+{%- endmacro %}

@@ -28,17 +28,7 @@ first_delivery as (
 
 not_yet_staged as (
 
-    select first_delivery.*
-    from first_delivery
-    {%- if is_incremental() %}
-        where not exists (
-            select 1
-            from {{ this }} as staged
-            where
-                staged.event_id = first_delivery.event_id
-                and staged.ingest_date < {{ business_date() }}
-        )
-    {%- endif %}
+    {{ not_staged_before('first_delivery') }}
 
 ),
 
