@@ -42,8 +42,9 @@ def night_env(tmp_path_factory, airflow_db, dbt_manifest):
             "BANK_EVENTS": str(EVENTS),
         }
     )
-    yield {"lake": str(folder / "lake"), "redis": server, "folder": folder}
-    server.stop()
+    env = {"lake": str(folder / "lake"), "redis": server, "folder": folder}
+    yield env
+    env["redis"].stop()  # a test may have replaced the server with a restarted one
     for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)
