@@ -368,38 +368,28 @@ class Behaviour:
 
     def card(self, actor) -> None:
         c, checking, cc, _ = actor
-        rnd = self.rnd
         city, away = self.whereabouts(c)
         t = self.card_time(c, "travel" if away else "card")
-        ms, mcum = self.local(city)
-        m = pick(rnd, ms, mcum)
-        acc = cc if _card_open(cc) and rnd.random() < 0.45 else checking
-        self.b.post(
-            t,
-            acc,
-            self.amount(m.category, c["customer_type"]),
-            "debit",
-            "card_purchase",
-            "card_present",
-            merchant=m,
-            card=acc["card_id"],
-            description=m.name,
-        )
+        self._card_purchase(t, c, checking, cc, self.local(city), 0.45, "card_present")
 
     def online_shop(self, actor) -> None:
         c, checking, cc, _ = actor
-        rnd = self.rnd
         t = self.card_time(c, "online_shop")
-        ms, mcum = self._online
-        m = pick(rnd, ms, mcum)
-        acc = cc if _card_open(cc) and rnd.random() < 0.6 else checking
+        self._card_purchase(t, c, checking, cc, self._online, 0.6, "card_not_present")
+
+    def _card_purchase(self, t, c, checking, cc, merchants, credit_share, channel) -> None:
+        """A card purchase at one of ``merchants``, on the credit card ``credit_share``
+        of the time when the customer has an open one, else on the checking card."""
+        rnd = self.rnd
+        m = pick(rnd, *merchants)
+        acc = cc if _card_open(cc) and rnd.random() < credit_share else checking
         self.b.post(
             t,
             acc,
             self.amount(m.category, c["customer_type"]),
             "debit",
             "card_purchase",
-            "card_not_present",
+            channel,
             merchant=m,
             card=acc["card_id"],
             description=m.name,
