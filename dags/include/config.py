@@ -98,6 +98,14 @@ LANDING_MODE = _shape("landing_mode", "simulate")
 if LANDING_MODE not in ("simulate", "check"):
     raise ValueError(f"BANK_LANDING_MODE={LANDING_MODE!r}: expected simulate or check")
 
+# "watcher": one `dbt build` in the producer task, a task per seed, snapshot,
+# model and model's tests that reports how dbt ended it (dags/include/dbt.py);
+# "local": each of those tasks runs its own dbt command (about 2.5 s of fixed
+# cost per task here, so a local night takes minutes longer).
+DBT_EXECUTION = _shape("dbt_execution", "watcher")
+if DBT_EXECUTION not in ("watcher", "local"):
+    raise ValueError(f"BANK_DBT_EXECUTION={DBT_EXECUTION!r}: expected watcher or local")
+
 RETRIES = int(_shape("retries", "2"))
 RETRY_DELAY_SECONDS = int(_shape("retry_delay_seconds", "300"))
 

@@ -81,8 +81,48 @@ def test_a_cosmos_task_per_seed_snapshot_model_and_model_tests(nightly, manifest
                 assert f"dbt.{name}_{verb}" in task_ids, name
 
 
+def test_one_dbt_build_and_a_watching_task_per_node_and_per_model_tests(nightly, manifest):
+    """Watcher mode: the producer builds, every node's task reports what dbt did to it."""
+    from cosmos.operators.watcher import DbtConsumerWatcherSensor, DbtProducerWatcherOperator
+    from include import config
+
+    assert config.DBT_EXECUTION == "watcher"
+    task = nightly.task_dict
+    producer = task["dbt.dbt_producer_watcher"]
+    assert isinstance(producer, DbtProducerWatcherOperator)
+    assert producer.upstream_task_ids == {"bronze_quality_gate", "land_alerts"}
+    assert "dbt.dbt_producer_watcher_done" in producer.downstream_task_ids
+
+    sensors = [t for tid, t in task.items() if tid.startswith("dbt.") and t is not producer]
+    sensors = [t for t in sensors if t.task_id != "dbt.dbt_producer_watcher_done"]
+    assert sensors and all(isinstance(t, DbtConsumerWatcherSensor) for t in sensors)
+    # dag.test() runs one task at a time: a deferred sensor's trigger would run
+    # inline and wait for a producer that cannot start; rescheduled, it yields.
+    assert all(not t.deferrable and t.mode == "reschedule" for t in sensors)
+    assert {t.producer_task_id for t in sensors} == {"dbt.dbt_producer_watcher"}
+
+    # Every test of the project is reported by the test task of each model it
+    # reads: none is left to a task of its own that nobody would report to.
+    tests = [
+        n
+        for n in manifest["nodes"].values()
+        if n["package_name"] == "bank" and n["resource_type"] == "test"
+    ]
+    watched = {model: set(ids) for model, ids in producer.tests_per_model.items()}
+    for test in tests:
+        for parent in test["depends_on"]["nodes"]:
+            if parent.split(".")[0] in ("model", "seed", "snapshot"):
+                assert test["unique_id"] in watched.get(parent, set()), (test["name"], parent)
+    assert not [t for t in task if t.startswith(("dbt.relationships_", "dbt.assert_"))]
+
+
 def test_dbt_tasks_take_the_single_duckdb_writer_slot_and_the_run_day(nightly):
-    dbt_tasks = [t for tid, t in nightly.task_dict.items() if tid.startswith("dbt.")]
+    dbt_tasks = [
+        t
+        for tid, t in nightly.task_dict.items()
+        if tid.startswith("dbt.") and tid != "dbt.dbt_producer_watcher_done"
+    ]
+    # The producer writes; a sensor writes too when a retry runs its node alone.
     assert {t.pool for t in dbt_tasks} == {"bank_duckdb_writer"}
     assert all(
         t.vars["business_date"].startswith("{{ ti.xcom_pull(task_ids='plan')") for t in dbt_tasks
