@@ -604,6 +604,8 @@ def validate(feed_: Feed, line: bytes | str, delivery_day: date | None = None) -
         record = json.loads(line)
     except ValueError as exc:
         raise Rejected("malformed_json", str(exc)) from None
+    except RecursionError:  # brackets nested deeper than the parser goes
+        raise Rejected("malformed_json", "nested too deeply") from None
     if not isinstance(record, dict):
         raise Rejected("malformed_json", f"a JSON {type(record).__name__}, not an object")
 

@@ -1,8 +1,8 @@
 """Spark bronze ingestion of one business day, feed by feed.
 
-For every feed of the chosen sources, the day's landing file is read as text
-(so the original line is kept), each line is judged by ``checks.checked``
-(the reasons of ``schemas.validate``, as Spark expressions), and:
+For every feed of the chosen sources, the day's landing file is read line by
+line as bytes (so the original line is kept), each line is judged by
+``schemas.validate`` in the executors' Python (``checks.checked``), and:
 
 - good records go to ``bronze/<source>/<table>/ingest_date=<day>/`` as typed
   Parquet, columns in schema order, with ``_ingested_at``, ``_source_file``,
@@ -272,12 +272,12 @@ def _ingest_feed(spark, files, feed: Feed, day: date, lake: str, run_id: str, in
         + F.col("_mid").bitwiseAND((1 << LINE_BITS) - 1)
         + 1
     )
-    judged = checks.checked(lines.select("value", line_no.alias("_line")), feed, day)
+    # The bytes as they are: a line that is not UTF-8 is judged, and kept, as
+    # it arrived.
+    numbered = lines.select(F.col("value").cast("binary").alias("value"), line_no.alias("_line"))
+    judged = checks.checked(numbered, feed, day)
     bad = F.col("reason").isNotNull()
-    judged = judged.select(
-        F.when(bad, F.col("value")).alias("_raw"),
-        *[c for c in judged.columns if c != "value"],
-    ).persist(StorageLevel.MEMORY_AND_DISK)
+    judged = judged.persist(StorageLevel.MEMORY_AND_DISK)
     meta = [
         F.lit(ingested_at).alias("_ingested_at"),
         F.lit(source_file).alias("_source_file"),
@@ -294,10 +294,8 @@ def _ingest_feed(spark, files, feed: Feed, day: date, lake: str, run_id: str, in
         good.write.mode("overwrite").parquet(result.staged["bronze"])
 
         refused = judged.where(bad).select(
-            F.make_valid_utf8("_raw").alias("raw"),
-            F.when(F.col("reason") == "bad_encoding", F.col("_raw").cast("binary")).alias(
-                "raw_bytes"
-            ),
+            F.make_valid_utf8(F.col("_raw").cast("string")).alias("raw"),
+            F.when(F.col("reason") == "bad_encoding", F.col("_raw")).alias("raw_bytes"),
             "reason",
             "detail",
             *meta,
@@ -425,6 +423,9 @@ def ingest_day(
 
         spark = session("bankflow-bronze")
     files = _Files(spark, lake)
+    from bankflow.spark import ship_package
+
+    ship_package(spark)  # the executors validate with bankflow.schemas
 
     missing = [
         lake_paths.landing_file(f.source, f.table, day, lake)

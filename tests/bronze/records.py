@@ -66,6 +66,7 @@ def bad_lines(feed: Feed, i: int = 0) -> list[tuple[bytes, str]]:
         (b"[" + text + b"]", "malformed_json"),
         (b"", "malformed_json"),
         (b"null", "malformed_json"),
+        (b"[" * 100_000, "malformed_json"),
         (text[:-1] + b",}", "malformed_json"),
         (line({k: v for k, v in rec.items() if k != required}), "missing_field"),
         (line({**rec, required: None}), "missing_field"),
