@@ -124,13 +124,12 @@ def ship_package(spark) -> str | None:
     left alone (None). Otherwise (a cluster master, Spark Connect) the package
     is zipped and added to the session; the zip's path is returned.
     """
+    import contextlib
     import tempfile
 
     context = None
-    try:
-        context = spark.sparkContext  # Spark Connect has none
-    except Exception:
-        pass
+    with contextlib.suppress(Exception):  # Spark Connect has no SparkContext
+        context = spark.sparkContext
     if context is not None:
         shipped = any("bankflow" in os.path.basename(p) for p in context._python_includes)
         if context.master.startswith("local") or shipped:

@@ -142,4 +142,3 @@ def bronze_columns(feed: Feed):
     from pyspark.sql import functions as F
 
     return [F.col(_column(f)).cast(BRONZE_TYPES[f.type]).alias(f.name) for f in feed.fields]
-
