@@ -4,31 +4,27 @@
     file has been landed yet (the streaming job did not run), the model is
     empty rather than failing, and recall in the reconciliation is zero.
 -#}
-{%- set alerts = source('fraud_operations', 'fraud_alerts') -%}
-{%- set landed = bank_utils.landed_files_exist(
-    env_var('BANK_LAKE_ROOT', 'lake')
-    ~ '/landing/realtime/fraud_alerts/*/fraud_alerts.jsonl') -%}
-
 with
 
 landed as (
 
-    {% if landed -%}
-        select * from {{ alerts }}
-    {%- else -%}
-        select
-            cast(null as varchar) as event_id,
-            cast(null as varchar) as feed,
-            cast(null as varchar) as customer_id,
-            cast(null as varchar) as account_id,
-            cast(null as double) as score,
-            cast(null as varchar) as reasons,
-            cast(null as varchar) as rule_version,
-            cast(null as varchar) as event_at,
-            cast(null as varchar) as scored_at,
-            cast(null as varchar) as filename
-        where 1 = 0
-    {%- endif %}
+    {{ bank_utils.select_landed(
+        source('fraud_operations', 'fraud_alerts'),
+        env_var('BANK_LAKE_ROOT', 'lake')
+        ~ '/landing/realtime/fraud_alerts/*/fraud_alerts.jsonl',
+        {
+            'event_id': 'varchar',
+            'feed': 'varchar',
+            'customer_id': 'varchar',
+            'account_id': 'varchar',
+            'score': 'double',
+            'reasons': 'varchar',
+            'rule_version': 'varchar',
+            'event_at': 'varchar',
+            'scored_at': 'varchar',
+            'filename': 'varchar'
+        }
+    ) }}
 
 ),
 

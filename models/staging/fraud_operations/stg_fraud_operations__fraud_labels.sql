@@ -2,29 +2,25 @@
     Confirmed fraud, one row per labelled event. The business day of a label
     is the day folder of its file. Missing files give an empty model.
 -#}
-{%- set labels = source('fraud_operations', 'fraud_labels') -%}
-{%- set landed = bank_utils.landed_files_exist(
-    env_var('BANK_LAKE_ROOT', 'lake')
-    ~ '/ground_truth/*/fraud_labels.jsonl') -%}
-
 with
 
 landed as (
 
-    {% if landed -%}
-        select * from {{ labels }}
-    {%- else -%}
-        select
-            cast(null as varchar) as event_id,
-            cast(null as varchar) as feed,
-            cast(null as varchar) as scenario,
-            cast(null as varchar) as instance_id,
-            cast(null as varchar) as customer_id,
-            cast(null as varchar) as account_id,
-            cast(null as varchar) as role,
-            cast(null as varchar) as filename
-        where 1 = 0
-    {%- endif %}
+    {{ bank_utils.select_landed(
+        source('fraud_operations', 'fraud_labels'),
+        env_var('BANK_LAKE_ROOT', 'lake')
+        ~ '/ground_truth/*/fraud_labels.jsonl',
+        {
+            'event_id': 'varchar',
+            'feed': 'varchar',
+            'scenario': 'varchar',
+            'instance_id': 'varchar',
+            'customer_id': 'varchar',
+            'account_id': 'varchar',
+            'role': 'varchar',
+            'filename': 'varchar'
+        }
+    ) }}
 
 ),
 
