@@ -24,8 +24,6 @@ REQUIRED_CONF = {
     # Bronze timestamps are UTC; the session time zone decides how Spark
     # parses and prints them.
     "spark.sql.session.timeZone": "UTC",
-    # Python's json.loads keeps the last of duplicated keys; so must bronze.
-    "spark.sql.variant.allowDuplicateKeys": "true",
 }
 
 # Settings for a single-machine run; a cluster's own defaults win there.

@@ -16,7 +16,7 @@ some 50,000 lines a second on one core; Arrow moves the batches without
 per-row serialisation.
 
 The executors' Python needs ``bankflow`` importable: locally it is the
-driver's own interpreter (``bankflow.spark`` sets ``spark.pyspark.python``);
+driver's own interpreter (``bankflow.spark`` sets ``PYSPARK_PYTHON``);
 on a cluster ship it with ``--py-files`` or ``bankflow.spark.ship_package``.
 """
 
