@@ -10,8 +10,10 @@ For each volume, in a lake of its own under ``.bench/``:
 2. bronze runs as a child process (``python -m bankflow.bronze``), so its wall
    time includes starting Spark, as a nightly run's does; the Spark JVM's
    peak memory is the largest resident set size (``VmRSS`` in ``/proc``) of
-   the child's process tree, sampled every 0.2 s, and its own high-water mark
-   (``VmHWM``) when the sample catches it.
+   the java processes in the child's tree, sampled every 0.2 s, and its own
+   high-water mark (``VmHWM``) when the sample catches it; beside it, the
+   largest sum over the whole tree at one sample (the driver, the JVM and
+   Spark's Python workers, which validate the lines).
 
 It prints events per second for both, wall times, peak memory, and whether
 the targets hold: a 200,000-event day through simulator and bronze in under
@@ -73,19 +75,23 @@ def _is_java(pid: int) -> bool:
 
 
 class _PeakSampler(threading.Thread):
-    """The peak RSS of the java processes under ``pid``, sampled from /proc."""
+    """Peak RSS under ``pid``, sampled from /proc: of its java processes, and
+    of the whole process tree at once (driver, JVM and Spark's Python workers)."""
 
     def __init__(self, pid: int, every: float = 0.2) -> None:
         super().__init__(daemon=True)
-        self.pid, self.every, self.peak_kb = pid, every, 0
+        self.pid, self.every, self.peak_kb, self.tree_peak_kb = pid, every, 0, 0
         self._done = threading.Event()
 
     def run(self) -> None:
         while not self._done.is_set():
+            tree_kb = 0
             for p in _tree(self.pid):
+                rss = _status_kb(p, "VmRSS")
+                tree_kb += rss
                 if _is_java(p):
-                    rss = max(_status_kb(p, "VmRSS"), _status_kb(p, "VmHWM"))
-                    self.peak_kb = max(self.peak_kb, rss)
+                    self.peak_kb = max(self.peak_kb, rss, _status_kb(p, "VmHWM"))
+            self.tree_peak_kb = max(self.tree_peak_kb, tree_kb)
             self._done.wait(self.every)
 
     def stop(self) -> int:
@@ -113,6 +119,7 @@ def _run(command: list[str], env: dict, log: Path) -> float:
         sampler.start()
         code = child.wait()
         _run.peak_kb = sampler.stop()
+        _run.tree_peak_kb = sampler.tree_peak_kb
     if code != 0:
         tail = "\n".join(log.read_text().splitlines()[-15:])
         raise SystemExit(f"{' '.join(command[:4])} failed ({code}); see {log}:\n{tail}")
@@ -151,7 +158,7 @@ def bench(events: int, root: Path) -> dict:
     bronze_seconds = _run(
         [py, "-m", "bankflow.bronze", "--day", DAY, "--lake", str(lake)], env, lake / "bronze.log"
     )
-    jvm_peak_kb = _run.peak_kb
+    jvm_peak_kb, tree_peak_kb = _run.peak_kb, _run.tree_peak_kb
     report = json.loads(Path(paths.report_file("bronze", DAY, str(lake))).read_text())
     lines = report["totals"]["read"]
     result = {
@@ -165,6 +172,7 @@ def bench(events: int, root: Path) -> dict:
         "bronze_events_per_s": round(events / bronze_seconds),
         "bronze_lines_per_s": round(lines / bronze_seconds),
         "spark_jvm_peak_rss_mb": round(jvm_peak_kb / 1024),
+        "bronze_processes_peak_rss_mb": round(tree_peak_kb / 1024),
         "wall_seconds": round(sim_seconds + bronze_seconds, 1),
         "quarantined": report["totals"]["quarantined"],
         "manifest_lines": sum(f["lines"] for f in manifest["feeds"].values()),
@@ -191,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
             f"simulator {r['simulator_seconds']:.1f} s ({r['simulator_events_per_s']:,} ev/s, "
             f"peak {r['simulator_peak_rss_mb']:,} MB) | bronze {r['bronze_seconds']:.1f} s "
             f"with Spark start-up ({r['bronze_events_per_s']:,} ev/s, job "
-            f"{r['bronze_job_seconds']:.1f} s, JVM peak {r['spark_jvm_peak_rss_mb']:,} MB) | "
+            f"{r['bronze_job_seconds']:.1f} s, JVM peak {r['spark_jvm_peak_rss_mb']:,} MB, "
+            f"with Python workers {r['bronze_processes_peak_rss_mb']:,} MB) | "
             f"wall {r['wall_seconds']:.1f} s",
             flush=True,
         )
