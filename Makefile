@@ -81,7 +81,7 @@ demo: setup ## one bank day end to end: the nightly DAG, then the fraud path on 
 	  $(MAKE) -s nightly DAY=$(DAY) EVENTS=$(EVENTS) > $(RUN)/nightly.log 2>&1 \
 	    || { tail -n 40 $(RUN)/nightly.log; $(PY) -m bankflow.demo --day $(DAY); exit 1; }; \
 	  $(PY) -m bankflow.demo --day $(DAY) && \
-	  $(MAKE) -s stream DAY=$(DAY) RATE=$(or $(RATE),200) DURATION=$(or $(DURATION),60)
+	  $(MAKE) -s stream DAY=$(DAY)
 
 test: setup ## run every test
 	$(PY) -m pytest tests --ignore=tests/streaming
@@ -154,14 +154,13 @@ hooks: $(VENV)/.done ## install the pre-commit hooks in this clone
 	$(VENV)/bin/pre-commit install
 
 # --- the simulator's live mode and throughput (bankflow/simulator/) -------------
-# RATE= events per second (0 = as fast as possible), PORT= (0 = a free one),
+# RATE= events per second (default 1000; 0 = as fast as possible), PORT= (0 = a free one),
 # DURATION= seconds (cycles to the next days), OUT= a file instead of a socket.
 
-RATE ?= 1000
 PORT ?= 9999
 
 live: $(VENV)/.done ## stream DAY's events over TCP for the fraud scorer (RATE=, PORT=, OUT=)
-	$(PY) -m bankflow.simulator live --day $(DAY) --rate $(RATE) --port $(PORT) \
+	$(PY) -m bankflow.simulator live --day $(DAY) --rate $(or $(RATE),1000) --port $(PORT) \
 	  $(if $(DURATION),--duration $(DURATION)) $(if $(OUT),--out $(OUT))
 
 bench-simulator: $(VENV)/.done ## simulator events/s and peak memory at 200,000 and 2,000,000
@@ -176,7 +175,7 @@ bench-simulator: $(VENV)/.done ## simulator events/s and peak memory at 200,000 
 stream: setup ## score DAY's live stream in Flink into Redis; quality, latency (RATE=, DURATION=)
 	@url=$$($(PY) -m bankflow.redis_local url --dir $(RUN)/redis 2>/dev/null); \
 	$(SPY) -m streaming.run --day $(DAY) \
-	  --rate $(if $(filter command line environment,$(origin RATE)),$(RATE),200) \
+	  --rate $(or $(RATE),200) \
 	  --duration $(or $(DURATION),60) --warmup $(or $(WARMUP),15) $${url:+--redis-url $$url}
 
 bench-stream: setup ## Flink job vs plain Python at 200 and 1,000 events/s, 60 s each
