@@ -34,6 +34,9 @@ os.environ.update(
         "BANK_DUCKDB_PATH": str(DUCKDB_PATH),
         "BANK_RETRIES": "0",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        # as the Makefile's nightly targets: the watcher's XCom backup is
+        # written when the producer fails, not rewritten on every XCom push
+        "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         "DBT_PROFILES_DIR": str(REPO),
     }
