@@ -31,6 +31,9 @@ LOCAL_CONF = {
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "4",
+    # Python workers fork from a daemon that has imported pandas, pyarrow and
+    # the schemas already (bankflow/spark_daemon.py).
+    "spark.python.daemon.module": "bankflow.spark_daemon",
     "spark.driver.memory": os.environ.get("BANK_SPARK_DRIVER_MEMORY", "3g"),
     "spark.sql.adaptive.enabled": "true",
     # Reading many small landing files: one task per 64 MB is plenty.
