@@ -32,17 +32,8 @@ from bankflow import schemas
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STAGING = REPO_ROOT / "models" / "staging"
 
-# Bronze types of the schema's JSON-side types (bronze writes Parquet typed
-# by the same schema; money is decimal(18,2)).
-DATA_TYPES = {
-    "string": "varchar",
-    "integer": "bigint",
-    "decimal": "decimal(18,2)",
-    "double": "double",
-    "boolean": "boolean",
-    "date": "date",
-    "timestamp": "timestamp",
-}
+# The bronze types, as the warehouses spell them.
+DATA_TYPES = {**schemas.BRONZE_TYPES, "string": "varchar"}
 
 # Columns bronze adds to every record, after the feed's own columns.
 BRONZE_COLUMNS = (

@@ -40,6 +40,18 @@ TYPES = ("string", "integer", "decimal", "double", "boolean", "date", "timestamp
 MIN_AMOUNT = Decimal("0.01")
 MAX_AMOUNT = Decimal("10000000.00")
 
+# The type of each schema type in bronze Parquet, as Spark SQL names it;
+# money is exact, with two decimals.
+BRONZE_TYPES = {
+    "string": "string",
+    "integer": "bigint",
+    "decimal": "decimal(18,2)",
+    "double": "double",
+    "boolean": "boolean",
+    "date": "date",
+    "timestamp": "timestamp",
+}
+
 
 @dataclass(frozen=True)
 class Field:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bankflow.schemas import Feed
+from bankflow.schemas import BRONZE_TYPES, Feed
 
 # How a validated field travels back in the Arrow batch: JSON numbers as
 # doubles (cast to the bronze decimal in the JVM, rounding half up, as the
@@ -38,16 +38,6 @@ _WIRE = {
     "boolean": "boolean",
     "date": "string",
     "timestamp": "string",
-}
-
-BRONZE_TYPES = {
-    "string": "string",
-    "integer": "bigint",
-    "decimal": "decimal(18,2)",
-    "double": "double",
-    "boolean": "boolean",
-    "date": "date",
-    "timestamp": "timestamp",
 }
 
 
