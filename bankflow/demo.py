@@ -41,7 +41,8 @@ def summary(report: dict) -> list[str]:
     if dbt:
         done = sum(state == "success" for state in dbt)
         lines.append(
-            f"  dbt      {done} of {len(dbt)} seed, snapshot, model and test tasks succeeded"
+            f"  dbt      {done} of {len(dbt)} tasks succeeded (the build and its seeds, "
+            "snapshots, models and tests)"
         )
     published = steps.get("publish_redis") or {}
     if published:

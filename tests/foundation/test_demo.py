@@ -34,7 +34,7 @@ def test_summary_names_every_step_and_failed_task():
     assert lines[0] == "nightly 2026-11-02: failed"
     assert "2,000 events and 615 extract rows; 5 fraud instances, 10 bad records" in lines[1]
     assert "read 2,615, quarantined 7 (0.27%, limit 10%)" in lines[2]
-    assert "1 of 2 seed, snapshot, model and test tasks succeeded" in lines[3]
+    assert "1 of 2 tasks succeeded" in lines[3]
     assert "version 2026-11-02 current: 200 segment" in lines[4]
     assert lines[-1].endswith("dbt.a.test")
 
