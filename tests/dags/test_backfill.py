@@ -19,7 +19,6 @@ snapshots are compared, row for row.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -28,9 +27,9 @@ from pathlib import Path
 
 import pytest
 
-from bankflow import lake, publish, redis_local
+from bankflow import lake, redis_local
+from tests.dags import nights
 
-REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 DAYS = ("2026-10-05", "2026-10-06", "2026-10-07")
@@ -41,25 +40,16 @@ EVENTS = 1000
 def backfill_env(tmp_path_factory, airflow_db, dbt_manifest):
     folder = tmp_path_factory.mktemp("backfill")
     server = redis_local.start(folder / "redis")
-    keys = ("BANK_LAKE_ROOT", "BANK_DUCKDB_PATH", "BANK_REDIS_URL", "BANK_EVENTS")
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ.update({"BANK_REDIS_URL": server.url, "BANK_EVENTS": str(EVENTS)})
-    yield {"folder": folder, "manifest": json.loads(dbt_manifest.read_text())}
+    settings = {"BANK_REDIS_URL": server.url, "BANK_EVENTS": str(EVENTS)}
+    # use_warehouse() sets the lake and the DuckDB file per side.
+    with nights.environment(settings, also_restore=("BANK_LAKE_ROOT", "BANK_DUCKDB_PATH")):
+        yield {"folder": folder, "manifest": json.loads(dbt_manifest.read_text())}
     server.stop()
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
 
 
 @pytest.fixture(scope="module")
 def nightly(backfill_env):
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(REPO / "dags"))
-    assert bag.import_errors == {}
-    return bag.dags["bank_nightly"]
+    return nights.nightly_dag()
 
 
 def use_warehouse(env: dict, name: str) -> tuple[str, str]:
@@ -81,19 +71,6 @@ def gold_relations(manifest: dict) -> list[str]:
         if gold or node["resource_type"] == "snapshot":
             out.append(node["name"])
     return sorted(out)
-
-
-def fingerprint(duckdb_path: str, relations: list[str]) -> dict[str, tuple[int, str]]:
-    con = publish.open_duckdb(duckdb_path)
-    try:
-        out = {}
-        for name in relations:
-            relation = publish._duckdb_relation(con, name)
-            rows = sorted(map(repr, con.execute(f"select * from {relation}").fetchall()))
-            out[name] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
-        return out
-    finally:
-        con.close()
 
 
 def failed(run) -> dict[str, str]:
@@ -151,7 +128,7 @@ def test_a_backfill_builds_the_same_gold_tables_as_the_days_one_by_one(nightly, 
     for day in DAYS:
         run = nightly.test(logical_date=None, run_conf={"business_date": day})
         assert run.state == "success", (day, failed(run))
-        one_by_one.append(fingerprint(duckdb, relations))
+        one_by_one.append(nights.fingerprint(duckdb, relations))
     published = ("customer_segments", "customer_baselines", "dim_accounts")
     assert all(one_by_one[-1][name][0] > 0 for name in published), one_by_one[-1]
 
@@ -185,6 +162,6 @@ def test_a_backfill_builds_the_same_gold_tables_as_the_days_one_by_one(nightly, 
         assert drive_run(nightly, run_id) == "success", day
         report = json.loads(Path(lake.report_file("nightly", day, root)).read_text())
         assert report["business_date"] == day and report["status"] == "success"
-        got = fingerprint(duckdb, relations)
+        got = nights.fingerprint(duckdb, relations)
         differ = sorted(name for name in relations if got[name] != expected[name])
         assert not differ, f"{day}: the backfill differs from one by one in {differ}"

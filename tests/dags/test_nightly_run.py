@@ -8,7 +8,6 @@ through ``airflow dags test``.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from datetime import UTC, datetime
@@ -18,8 +17,8 @@ import pytest
 import redis
 
 from bankflow import lake, publish, redis_local
+from tests.dags import nights
 
-REPO = Path(__file__).resolve().parents[2]
 DUCKDB_PATH = os.environ["BANK_DUCKDB_PATH"]  # the scratch warehouse of conftest.py
 pytestmark = pytest.mark.slow
 
@@ -34,31 +33,20 @@ def night_env(tmp_path_factory, airflow_db, dbt_manifest):
     """The lake, Redis and settings the module's runs share."""
     folder = tmp_path_factory.mktemp("nightly")
     server = redis_local.start(folder / "redis")
-    saved = {k: os.environ.get(k) for k in ("BANK_LAKE_ROOT", "BANK_REDIS_URL", "BANK_EVENTS")}
-    os.environ.update(
-        {
-            "BANK_LAKE_ROOT": str(folder / "lake"),
-            "BANK_REDIS_URL": server.url,
-            "BANK_EVENTS": str(EVENTS),
-        }
-    )
+    settings = {
+        "BANK_LAKE_ROOT": str(folder / "lake"),
+        "BANK_REDIS_URL": server.url,
+        "BANK_EVENTS": str(EVENTS),
+    }
     env = {"lake": str(folder / "lake"), "redis": server, "folder": folder}
-    yield env
+    with nights.environment(settings):
+        yield env
     env["redis"].stop()  # a test may have replaced the server with a restarted one
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
 
 
 @pytest.fixture(scope="module")
 def nightly(night_env):
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(REPO / "dags"))
-    assert bag.import_errors == {}
-    return bag.dags["bank_nightly"]
+    return nights.nightly_dag()
 
 
 def run_night(dag, day: str, **kwargs):
@@ -70,16 +58,7 @@ def run_night(dag, day: str, **kwargs):
 
 def gold_fingerprint() -> dict[str, tuple[int, str]]:
     """Row count and a digest of the sorted rows of each published gold table."""
-    con = publish.open_duckdb(DUCKDB_PATH)
-    try:
-        out = {}
-        for model in GOLD:
-            relation = publish._duckdb_relation(con, model)
-            rows = sorted(map(repr, con.execute(f"select * from {relation}").fetchall()))
-            out[model] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest())
-        return out
-    finally:
-        con.close()
+    return nights.fingerprint(DUCKDB_PATH, GOLD)
 
 
 def redis_snapshot(url: str, day: str) -> dict[str, dict]:
