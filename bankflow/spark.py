@@ -15,6 +15,7 @@ be passed as ``$BANK_SPARK_CONF`` (``key=value,key=value``).
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
@@ -100,6 +101,9 @@ def session(app: str = "bankflow", master: str | None = None, conf: dict | None 
         spark.conf.set(key, value)
     if not remote:
         spark.sparkContext.setLogLevel(os.environ.get("BANK_SPARK_LOG_LEVEL", "WARN"))
+    # py4j says at INFO that each of its connections closes, down to the
+    # interpreter's exit, when a test runner's streams may be closed.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     return spark
 
 
