@@ -701,22 +701,7 @@ class Behaviour:
         bill = roll > 0.8
         if not away and (not c["_payees"] or rnd.random() < 0.02):
             payee = self.pop.new_payee(c, rnd, c["country"])
-            feed = "online_banking.payees"
-            b.add(
-                feed,
-                t,
-                {
-                    "event_id": b.eid(feed),
-                    "event_at": b.clock.ts(t),
-                    "customer_id": c["customer_id"],
-                    "session_id": session,
-                    "payee_id": payee[0],
-                    "payee_name": payee[1],
-                    "payee_iban": payee[2],
-                    "payee_country": payee[3],
-                    "ip_address": c["_ip"],
-                },
-            )
+            self.add_payee(t, c, session, payee, c["_ip"])
             t = clamp(t + ri(rnd, 20, 120) * SECOND_US)
         elif not c["_payees"]:
             return
@@ -727,6 +712,25 @@ class Behaviour:
         cents = max(500, min(cents, int(balance * 0.3)))
         self.transfer(
             t, c, checking, "bill_payment" if bill else "external", cents, geo, session, payee=payee
+        )
+
+    def add_payee(self, t: int, c: dict, session: str, payee: list, ip: str) -> dict:
+        """The event of ``c`` adding ``payee`` (id, name, IBAN, country) in ``session``."""
+        b, feed = self.b, "online_banking.payees"
+        return b.add(
+            feed,
+            t,
+            {
+                "event_id": b.eid(feed),
+                "event_at": b.clock.ts(t),
+                "customer_id": c["customer_id"],
+                "session_id": session,
+                "payee_id": payee[0],
+                "payee_name": payee[1],
+                "payee_iban": payee[2],
+                "payee_country": payee[3],
+                "ip_address": ip,
+            },
         )
 
     def transfer(

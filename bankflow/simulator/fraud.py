@@ -131,23 +131,7 @@ class Fraud:
         b, rnd = self.b, self.rnd
         country = one(rnd, DROP_COUNTRIES)
         payee = [f"PYE-{b.pop.take('payee'):08d}", name, iban(rnd, country), country]
-        feed = "online_banking.payees"
-        record = b.add(
-            feed,
-            t,
-            {
-                "event_id": b.eid(feed),
-                "event_at": b.clock.ts(t),
-                "customer_id": c["customer_id"],
-                "session_id": session,
-                "payee_id": payee[0],
-                "payee_name": payee[1],
-                "payee_iban": payee[2],
-                "payee_country": payee[3],
-                "ip_address": ip,
-            },
-        )
-        return record, payee
+        return self.beh.add_payee(t, c, session, payee, ip), payee
 
     def _quiet(self, c: dict, start: int, end: int) -> None:
         self.beh.quiet.setdefault(c["customer_id"], []).append(
