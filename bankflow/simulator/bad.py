@@ -26,16 +26,7 @@ from datetime import timedelta
 from bankflow import schemas
 from bankflow.simulator.day import ENCODERS, DayBuilder, dumps
 
-QUARANTINE_KINDS = (
-    "bad_encoding",
-    "malformed_json",
-    "missing_field",
-    "unexpected_field",
-    "wrong_type",
-    "invalid_value",
-    "impossible_amount",
-    "future_timestamp",
-)
+QUARANTINE_KINDS = schemas.REJECT_REASONS  # each made so that bronze refuses it for that reason
 SILVER_KINDS = ("duplicate", "late", "out_of_order", "unknown_account")
 BAD_KINDS = QUARANTINE_KINDS + SILVER_KINDS
 DEFAULT_RATE = 0.005  # of the day's event records
