@@ -115,6 +115,19 @@ def _currency() -> Field:
     return _f("currency", "string", "ISO-4217 currency code.", values=CURRENCIES)
 
 
+def _login_outcome() -> tuple[Field, ...]:
+    return (
+        _f("outcome", "string", "Result of the attempt.", values=LOGIN_OUTCOMES),
+        _f(
+            "failure_reason",
+            "string",
+            "Why the attempt failed.",
+            nullable=True,
+            values=LOGIN_FAILURE_REASONS,
+        ),
+    )
+
+
 def _geo(prefix: str, what: str) -> tuple[Field, ...]:
     return (
         _f(f"{prefix}_city", "string", f"City of {what}.", nullable=True),
@@ -262,14 +275,7 @@ ONLINE_LOGINS = Feed(
         _event_at("the login was attempted"),
         _customer_id(),
         _f("session_id", "string", "Session the login opened (or tried to)."),
-        _f("outcome", "string", "Result of the attempt.", values=LOGIN_OUTCOMES),
-        _f(
-            "failure_reason",
-            "string",
-            "Why the attempt failed.",
-            nullable=True,
-            values=LOGIN_FAILURE_REASONS,
-        ),
+        *_login_outcome(),
         _f("ip_address", "string", "Client IP address.", pii=True),
         _f("user_agent", "string", "Browser user agent."),
         *_geo("geo", "the client IP"),
@@ -346,14 +352,7 @@ MOBILE_LOGINS = Feed(
         _f("session_id", "string", "Session the login opened (or tried to)."),
         _f("device_id", "string", "Device the app runs on."),
         _f("auth_method", "string", "How the customer authenticated.", values=AUTH_METHODS),
-        _f("outcome", "string", "Result of the attempt.", values=LOGIN_OUTCOMES),
-        _f(
-            "failure_reason",
-            "string",
-            "Why the attempt failed.",
-            nullable=True,
-            values=LOGIN_FAILURE_REASONS,
-        ),
+        *_login_outcome(),
         _f("os", "string", "Device operating system.", values=DEVICE_OSES),
         _f("app_version", "string", "App version, semantic."),
         _f("ip_address", "string", "Client IP address.", pii=True),
